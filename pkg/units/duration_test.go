@@ -1,0 +1,61 @@
+package units
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{name: "millis", in: "500ms", want: 500 * time.Millisecond},
+		{name: "seconds", in: "90s", want: 90 * time.Second},
+		{name: "minutes", in: "2m", want: 2 * time.Minute},
+		{name: "bare seconds", in: "30", want: 30 * time.Second},
+		{name: "fractional seconds", in: "1.5", want: 1500 * time.Millisecond},
+		{name: "negative", in: "-1s", wantErr: true},
+		{name: "negative bare", in: "-3", wantErr: true},
+		{name: "garbage", in: "soon", wantErr: true},
+		{name: "empty", in: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseDuration(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ParseDuration(%q) error = %v, wantErr %v", tt.in, err, tt.wantErr)
+			}
+			if err == nil && got.D() != tt.want {
+				t.Fatalf("ParseDuration(%q) = %v, want %v", tt.in, got.D(), tt.want)
+			}
+		})
+	}
+}
+
+func TestDurationRoundTrip(t *testing.T) {
+	var v struct {
+		D Duration `yaml:"d" json:"d"`
+	}
+	if err := yaml.Unmarshal([]byte("d: 2m30s\n"), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.D.D() != 150*time.Second {
+		t.Fatalf("yaml: got %v", v.D)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != `{"d":"2m30s"}` {
+		t.Fatalf("json: got %s", b)
+	}
+	if err := yaml.Unmarshal([]byte("d: [1]\n"), &v); err == nil {
+		t.Fatal("a list must not decode as a duration")
+	}
+}
