@@ -3,6 +3,8 @@
 // an autoscaler (none, HPA on CPU, or KEDA on queue length and P95).
 package sim
 
+import "github.com/surge-sh/surge/pkg/problem"
+
 // Config describes a simulated service. It is the `target.sim` block of a
 // scenario and the flags of `surge sim`.
 // STUB: being replaced by the simulator implementation.
@@ -10,15 +12,8 @@ type Config struct {
 	Seed int64 `yaml:"seed,omitempty" json:"seed,omitempty"`
 }
 
-// Problem is one invalid setting; Path uses the YAML key names, relative to
-// the sim block ("autoscaler.keda.listLength").
-type Problem struct {
-	Path    string
-	Message string
-}
-
 // ApplyDefaults fills unset fields.
 func (c *Config) ApplyDefaults() {}
 
 // Validate reports every invalid setting.
-func (c *Config) Validate() []Problem { return nil }
+func (c *Config) Validate() []problem.Problem { return nil }
