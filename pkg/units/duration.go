@@ -49,11 +49,11 @@ func ParseDuration(s string) (Duration, error) {
 // UnmarshalYAML implements yaml.Unmarshaler.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("want a duration such as 30s, got a %s", kindName(n.Kind))
+		return typeError(n, fmt.Errorf("want a duration such as 30s, got a %s", kindName(n.Kind)))
 	}
 	v, err := ParseDuration(n.Value)
 	if err != nil {
-		return err
+		return typeError(n, err)
 	}
 	*d = v
 	return nil

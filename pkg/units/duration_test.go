@@ -59,3 +59,45 @@ func TestDurationRoundTrip(t *testing.T) {
 		t.Fatal("a list must not decode as a duration")
 	}
 }
+
+func TestParseRatio(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    float64
+		wantErr bool
+	}{
+		{in: "1%", want: 0.01},
+		{in: "0.5 %", want: 0.005},
+		{in: "0.25", want: 0.25},
+		{in: "100%", want: 1},
+		{in: "120%", wantErr: true},
+		{in: "-1%", wantErr: true},
+		{in: "lots", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseRatio(tt.in)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("error = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err == nil && float64(got) != tt.want {
+				t.Fatalf("got %v, want %v", float64(got), tt.want)
+			}
+		})
+	}
+}
+
+func TestYAMLErrorsAreCollectedWithPosition(t *testing.T) {
+	var v struct {
+		A Duration `yaml:"a"`
+		B Ratio    `yaml:"b"`
+	}
+	err := yaml.Unmarshal([]byte("a: soon\nb: 300%\n"), &v)
+	te, ok := err.(*yaml.TypeError)
+	if !ok || len(te.Errors) != 2 {
+		t.Fatalf("want a TypeError with both problems, got %#v", err)
+	}
+	if te.Errors[0] != `line 1:4: invalid duration "soon" (want e.g. 500ms, 90s, 2m)` {
+		t.Fatalf("first problem: %q", te.Errors[0])
+	}
+}
