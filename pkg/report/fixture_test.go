@@ -81,7 +81,7 @@ func fxSamples() []fxSample {
 			cpu: 0.25 + 0.3*gpu, gpu: gpu, queue: math.Round(queue),
 			serverP95: math.Round(p95), clientP95: math.Round(p95*1.06 + 12),
 			timeoutRate: math.Round(timeout*10000) / 10000,
-			ready: ready, desired: desired,
+			ready:       ready, desired: desired,
 		})
 	}
 	return out
@@ -283,7 +283,7 @@ func fixture() *Report {
 		},
 		Diagnosis: []Finding{
 			{ID: "scaled-late", Severity: "critical",
-				Message: "The autoscaler reacted 140 s after the load step and replicas were ready after 185 s; the queue had grown to its peak by then.",
+				Message:  "The autoscaler reacted 140 s after the load step and replicas were ready after 185 s; the queue had grown to its peak by then.",
 				Evidence: map[string]any{"stage": "ramp", "decisionSeconds": 140.0, "readySeconds": 185.0, "queueDepthMax": 0.0}},
 			{ID: "gpu-bound", Severity: "warning",
 				Message:  "GPU saturated at 98% while CPU stayed near 55%: a CPU-based autoscaler would not have scaled.",
