@@ -221,7 +221,10 @@ func drawChart(r *Report, spec chartSpec) ([]byte, error) {
 	if _, err := canvas.WriteTo(&buf); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	// vgsvg names the font the text was measured with and nothing else; a
+	// viewer without Liberation would fall back to a serif face.
+	return bytes.ReplaceAll(buf.Bytes(), []byte("font-family:Liberation Sans;"),
+		[]byte("font-family:Liberation Sans,Arial,Helvetica,sans-serif;")), nil
 }
 
 // runSeconds is the run's length: the end of the last stage.

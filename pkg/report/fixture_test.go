@@ -79,7 +79,7 @@ func fxSamples() []fxSample {
 		out = append(out, fxSample{
 			t: t, target: rate, achieved: rate * (1 - timeout/10),
 			cpu: 0.25 + 0.3*gpu, gpu: gpu, queue: math.Round(queue),
-			serverP95: math.Round(p95), clientP95: math.Round(p95*1.06 + 12),
+			serverP95: math.Round(p95), clientP95: math.Min(fxTimeout, math.Round(p95*1.06+12)),
 			timeoutRate: math.Round(timeout*10000) / 10000,
 			ready:       ready, desired: desired,
 		})
@@ -135,16 +135,17 @@ func fxStats(st fxStage) Stats {
 	s := Stats{Name: st.name, StartSeconds: st.start, DurationSeconds: st.dur, RateShape: st.shape,
 		TargetRate: (st.fromRate + st.rate) / 2, ErrorsByClass: map[string]int64{}}
 	var p95s []float64
-	var achieved, timeouts float64
+	var planned, achieved, timeouts float64
 	for _, x := range fxSamples() {
 		if x.t < st.start || x.t >= st.start+st.dur {
 			continue
 		}
+		planned += x.target * fxStep
 		achieved += x.achieved * fxStep
 		timeouts += x.achieved * x.timeoutRate * fxStep
 		p95s = append(p95s, x.clientP95)
 	}
-	s.PlannedRequests = int64(math.Round(s.TargetRate * st.dur))
+	s.PlannedRequests = int64(math.Round(planned))
 	s.Requests = int64(math.Round(achieved))
 	s.AchievedRate = math.Round(achieved/st.dur*10) / 10
 	s.Unsent = s.PlannedRequests - s.Requests
@@ -188,9 +189,9 @@ func fxKinds(s Stats) []Stats {
 			Errors:          int64(math.Round(float64(s.Errors) * share))}
 		k.Successes = k.Requests - k.Timeouts - k.Errors
 		l := s.LatencyMs
-		k.LatencyMs = Latency{Min: l.Min, Mean: math.Round(l.Mean * latencyFactor), P50: math.Round(l.P50 * latencyFactor),
-			P90: math.Round(l.P90 * latencyFactor), P95: math.Round(l.P95 * latencyFactor),
-			P99: math.Min(fxTimeout, math.Round(l.P99*latencyFactor)), Max: l.Max}
+		scale := func(v float64) float64 { return math.Min(fxTimeout, math.Round(v*latencyFactor)) }
+		k.LatencyMs = Latency{Min: l.Min, Mean: scale(l.Mean), P50: scale(l.P50), P90: scale(l.P90),
+			P95: scale(l.P95), P99: math.Max(scale(l.P95), scale(l.P99)), Max: l.Max}
 		return k
 	}
 	return []Stats{split("enrich-short", 0.7, 0.8), split("enrich-long", 0.3, 1.45)}
