@@ -31,6 +31,9 @@ func (s Segment) hits(t float64) float64 {
 // 0 <= h <= hits(duration). Written as 2h/(a+sqrt(a²+2sh)) so that it stays
 // exact when the slope s is zero or negative.
 func (s Segment) timeOf(h float64) float64 {
+	if h <= 0 {
+		return 0
+	}
 	d := s.Duration.Seconds()
 	a, slope := s.From, (s.To-s.From)/d
 	disc := a*a + 2*slope*h
@@ -177,10 +180,13 @@ func (s *Schedule) StageAt(t time.Duration) int {
 // function of (elapsed, hits).
 type Pacer struct{ S *Schedule }
 
-// Pace implements vegeta.Pacer: wait until T(hits), stop past the end.
+// Pace implements vegeta.Pacer: wait until T(hits); stop when the planned
+// hits are sent or the schedule's time is up. A hit still unsent at the end
+// (the in-flight cap held it back) is not sent late: the report counts it as
+// unsent instead.
 func (p Pacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	at, ok := p.S.At(hits)
-	if !ok {
+	if !ok || elapsed >= p.S.dur {
 		return 0, true
 	}
 	if at <= elapsed {

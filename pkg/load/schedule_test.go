@@ -119,12 +119,15 @@ func TestPacerIsPureAndMonotonic(t *testing.T) {
 		if w, stop := p.Pace(0, k); stop || w != at {
 			t.Fatalf("Pace(0, %d) = %v, %v; want %v", k, w, stop, at)
 		}
-		if w, _ := p.Pace(at+time.Second, k); w != 0 {
+		if w, stop := p.Pace(at+time.Millisecond, k); w != 0 || stop != (at+time.Millisecond >= s.Duration()) {
 			t.Fatalf("Pace(late, %d) = %v, want 0", k, w)
 		}
 	}
 	if _, stop := p.Pace(0, uint64(s.Planned())); !stop {
 		t.Fatal("pacer must stop after the planned hits")
+	}
+	if _, stop := p.Pace(s.Duration(), 3); !stop {
+		t.Fatal("pacer must stop when the schedule's time is up, sent or not")
 	}
 	if r := p.Rate(5 * time.Second); math.Abs(r-55) > 1e-9 {
 		t.Fatalf("Rate(5s) = %v, want 55", r)
