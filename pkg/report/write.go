@@ -44,7 +44,7 @@ func RendererFor(format string) (Renderer, bool) {
 	case FormatHTML:
 		return WriteHTML, true
 	case FormatJSON:
-		return WriteJSON, true
+		return writeJSON, true
 	case FormatJUnit:
 		return WriteJUnit, true
 	}
@@ -151,4 +151,50 @@ func AppendStepSummary(getenv func(string) string, r *Report) error {
 		return fmt.Errorf("append step summary %s: %w", path, err)
 	}
 	return nil
+}
+
+// writeJSON is WriteJSON over a copy whose empty lists and maps encode as
+// [] and {} rather than null, as docs/report.schema.json requires: a
+// pipeline can then index .assertions without a null check.
+func writeJSON(w io.Writer, r *Report) error {
+	return WriteJSON(w, normalized(r))
+}
+
+func normalized(r *Report) *Report {
+	c := *r
+	c.Stages = orEmpty(c.Stages)
+	c.Signals = orEmpty(c.Signals)
+	c.Assertions = orEmpty(c.Assertions)
+	c.Diagnosis = orEmpty(c.Diagnosis)
+	c.Scaling.Events = orEmpty(c.Scaling.Events)
+	if c.Scaling.Reaction != nil {
+		re := *c.Scaling.Reaction
+		re.Steps = orEmpty(re.Steps)
+		c.Scaling.Reaction = &re
+	}
+	signals := make([]Signal, len(c.Signals))
+	for i, s := range c.Signals {
+		s.Points = orEmpty(s.Points)
+		if s.ByStage == nil {
+			s.ByStage = map[string]Agg{}
+		}
+		signals[i] = s
+	}
+	c.Signals = signals
+	findings := make([]Finding, len(c.Diagnosis))
+	for i, f := range c.Diagnosis {
+		if f.Evidence == nil {
+			f.Evidence = map[string]any{}
+		}
+		findings[i] = f
+	}
+	c.Diagnosis = findings
+	return &c
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
