@@ -1,0 +1,119 @@
+package scenario
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/surge-sh/surge/pkg/problem"
+)
+
+// MaxFileSize bounds a scenario file: anything larger is not a scenario.
+const MaxFileSize = 4 << 20
+
+// Error is an invalid scenario: every problem found, each with its field
+// path and position.
+type Error struct {
+	File     string
+	Problems []problem.Problem
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	name := e.File
+	if name == "" {
+		name = "<stdin>"
+	}
+	fmt.Fprintf(&b, "invalid scenario %q: %d problem", name, len(e.Problems))
+	if len(e.Problems) != 1 {
+		b.WriteString("s")
+	}
+	for _, p := range e.Problems {
+		b.WriteString("\n  ")
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Options adjust how a scenario is read.
+type Options struct {
+	// Set overrides values before validation: "load.stages[1].rate=100".
+	Set []string
+}
+
+// LoadFile reads, defaults and validates the scenario at path.
+func LoadFile(path string, opts Options) (*Scenario, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load scenario: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("load scenario %q: %w", path, err)
+	}
+	s, err := Parse(data, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.Dir = filepath.Dir(path)
+	return s, nil
+}
+
+// Parse reads a scenario from data; file names it in errors and is the base
+// for relative data paths.
+func Parse(data []byte, file string, opts Options) (*Scenario, error) {
+	fail := func(ps ...problem.Problem) error { return &Error{File: file, Problems: ps} }
+	if len(data) > MaxFileSize {
+		return nil, fail(problem.Problem{Message: fmt.Sprintf("file is larger than %d MiB; a scenario is a small YAML file", MaxFileSize>>20)})
+	}
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fail(problem.Problem{Message: "file is empty"})
+		}
+		ix := &index{}
+		return nil, fail(ix.typeProblems(err)...)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fail(problem.Problem{Line: extra.Line, Message: "more than one YAML document; a scenario file holds one"})
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fail(problem.Problem{Line: doc.Line, Message: "want a mapping with apiVersion, kind, name, target and load"})
+	}
+	var probs problem.List
+	for _, kv := range opts.Set {
+		if err := applySet(doc.Content[0], kv); err != nil {
+			probs.Addf("", "--set %s: %v", kv, err)
+		}
+	}
+
+	ix := &index{}
+	ix.checkKeys(&doc, reflect.TypeOf(Scenario{}), "", &probs)
+	var s Scenario
+	if err := doc.Decode(&s); err != nil {
+		probs = append(probs, ix.typeProblems(err)...)
+	}
+	if len(probs) > 0 {
+		return nil, fail(probs...)
+	}
+	s.File = file
+	s.Dir = filepath.Dir(file)
+	s.ApplyDefaults()
+	for _, p := range s.validate(ix) {
+		probs = append(probs, ix.locate(p))
+	}
+	if len(probs) > 0 {
+		return nil, fail(probs...)
+	}
+	return &s, nil
+}
