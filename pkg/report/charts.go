@@ -33,6 +33,9 @@ type chartSpec struct {
 	series            []seriesSpec
 	// sloMs draws the latency objective as a horizontal line.
 	sloMs float64
+	// fullScale keeps a ratio axis at 0..100% (utilisation reads against
+	// its ceiling; a timeout rate reads better zoomed in).
+	fullScale bool
 }
 
 type seriesSpec struct {
@@ -64,7 +67,7 @@ func chartSpecs(r *Report) []chartSpec {
 			{signal: "p95_latency", label: "server P95", color: colPurple}}},
 		{name: "queue_depth", title: "Queue depth", unit: "requests", series: []seriesSpec{
 			{signal: "queue_depth", label: "queue depth", color: colOrange}}},
-		{name: "utilization", title: "CPU and GPU utilisation", unit: "ratio", series: []seriesSpec{
+		{name: "utilization", title: "CPU and GPU utilisation", unit: "ratio", fullScale: true, series: []seriesSpec{
 			{signal: "cpu", label: "CPU", color: colBlue},
 			{signal: "gpu", label: "GPU", color: colGreen}}},
 		{name: "replicas", title: "Replicas", unit: "replicas", series: []seriesSpec{
@@ -174,7 +177,7 @@ func drawChart(r *Report, spec chartSpec) ([]byte, error) {
 	}
 	yMax = math.Max(yMax, spec.sloMs)
 	switch {
-	case spec.unit == "ratio":
+	case spec.fullScale:
 		yMax = math.Max(yMax, 1)
 	case yMax == 0:
 		yMax = 1

@@ -25,6 +25,7 @@ type htmlView struct {
 	StageHeader                        []string
 	Stages                             [][]string
 	Total                              []string
+	ErrorClasses                       []string
 	Kinds                              [][]string
 	Charts                             []htmlChart
 	SignalHeader                       []string
@@ -77,13 +78,16 @@ func WriteHTML(w io.Writer, r *Report) error {
 		v.Meta = append(v.Meta, t)
 	}
 	for _, s := range r.Stages {
-		v.Stages = append(v.Stages, stageRow(s))
+		v.Stages = append(v.Stages, htmlStageRow(s))
+		if c := errorClasses(s.ErrorsByClass); c != "" {
+			v.ErrorClasses = append(v.ErrorClasses, s.Name+": "+c)
+		}
 		for _, k := range s.Kinds {
 			v.Kinds = append(v.Kinds, kindRow(s.Name, k))
 		}
 	}
 	if len(r.Stages) > 0 {
-		v.Total = stageRow(r.Totals)
+		v.Total = htmlStageRow(r.Totals)
 		v.Total[0] = "total"
 	}
 	for _, k := range r.Totals.Kinds {
@@ -140,6 +144,14 @@ func WriteHTML(w io.Writer, r *Report) error {
 	}
 	_, err = buf.WriteTo(w)
 	return err
+}
+
+// htmlStageRow keeps the errors column to a count, so the table fits the
+// page; the split by class is listed under it.
+func htmlStageRow(s Stats) []string {
+	row := stageRow(s)
+	row[6] = fmtInt(s.Errors)
+	return row
 }
 
 func kindRow(stage string, k Stats) []string {
