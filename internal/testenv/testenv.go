@@ -155,7 +155,7 @@ func startProcess(t testing.TB, name, logPath, bin string, args []string, env []
 	if err != nil {
 		t.Fatalf("testenv: start %s: open log: %v", name, err)
 	}
-	fmt.Fprintf(logFile, "### %s %s\n", bin, strings.Join(args, " "))
+	fmt.Fprintf(logFile, "### %s\n", commandLine(bin, args))
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
@@ -178,6 +178,19 @@ func startProcess(t testing.TB, name, logPath, bin string, args []string, env []
 		}
 	})
 	return p
+}
+
+// commandLine renders bin and args for the log, quoting what a shell would
+// otherwise split or drop.
+func commandLine(bin string, args []string) string {
+	parts := []string{bin}
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\n\"'\\$") {
+			a = strconv.Quote(a)
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
 }
 
 // exited reports whether the process has ended.

@@ -12,7 +12,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-packages=(prometheus redis-server etcd-server chromium)
+# fonts-dejavu-core: text in Chromium screenshots of the HTML report.
+packages=(prometheus redis-server etcd-server chromium fonts-dejavu-core)
 services=(prometheus redis-server etcd)
 
 die() {
@@ -76,7 +77,8 @@ version_of() {
 	redis-server) v="$("$bin" --version 2>&1 | sed -n 's/.* v=\([^ ]*\).*/\1/p')" ;;
 	etcd) v="$("$bin" --version 2>&1 | awk '/etcd Version/{print $3}')" ;;
 	kube-apiserver) v="$("$bin" --version 2>&1 | awk '{print $2}')" ;;
-	chromium) v="$("$bin" --version 2>&1 | awk '{print $2}')" ;;
+	# Debian's launcher script may complain on stderr (its /dev/shm check).
+	chromium) v="$("$bin" --version 2>/dev/null | awk '/^Chromium/{print $2}')" ;;
 	esac
 	[[ -n "$v" ]] || die "$name: $bin --version printed no version"
 	printf '%-15s %-15s %s\n' "$name" "$v" "$bin"

@@ -26,6 +26,15 @@ if ! grep -q "k8s.io/kubernetes $KUBE_VERSION" "$src/go.mod"; then
 fi
 
 mkdir -p "$out_dir"
+# One build at a time per cache (parallel test runs, two shells): the second
+# waits for the first and then finds the binary.
+exec 9>"$out_dir/.lock"
+flock 9
+if [[ -x "$out" && "${FORCE:-0}" != 1 ]]; then
+	echo "$out"
+	exit 0
+fi
+rm -f "$out_dir"/.kube-apiserver.* # left by an interrupted build
 tmp="$(mktemp "$out_dir/.kube-apiserver.XXXXXX")"
 trap 'rm -f "$tmp"' EXIT
 
@@ -34,9 +43,11 @@ start=$SECONDS
 # Build in the module's own directory so the main module's go.mod is not involved;
 # GOWORK=off keeps a developer's go.work from pulling the module into a workspace.
 # The version ldflags make `kube-apiserver --version` and /version report the release.
+# The build runs in the background so that INT/TERM reach the trap at once
+# instead of after the build finishes.
 (
 	cd "$src"
-	CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=mod go build -trimpath \
+	CGO_ENABLED=0 GOWORK=off GOFLAGS="-mod=mod -buildvcs=false" exec go build -trimpath \
 		-ldflags "-s -w \
 			-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION \
 			-X k8s.io/component-base/version.gitMajor=1 \
@@ -44,7 +55,10 @@ start=$SECONDS
 			-X k8s.io/component-base/version.gitTreeState=clean \
 			-X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION" \
 		-o "$tmp" .
-)
+) &
+build=$!
+trap 'kill -INT "$build" 2>/dev/null; wait "$build"; exit 130' INT TERM
+wait "$build"
 chmod 0755 "$tmp"
 mv -f "$tmp" "$out"
 trap - EXIT
