@@ -218,6 +218,8 @@ func (ix *index) typeProblems(err error) []problem.Problem {
 							p.Path = path
 						}
 					}
+				} else {
+					p.Column = ix.nodes[p.Path].Column
 				}
 			}
 		}
