@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -15,13 +16,33 @@ import (
 // waits until it answers PING and returns its address ("127.0.0.1:PORT").
 func Redis(t testing.TB) string {
 	t.Helper()
+	return StartRedis(t).Addr
+}
+
+// RedisServer is a running redis-server, killed when the test ends.
+type RedisServer struct {
+	// Addr is "127.0.0.1:PORT".
+	Addr string
+
+	t    testing.TB
+	bin  string
+	args []string
+	log  string
+
+	mu   sync.Mutex
+	proc *process
+}
+
+// StartRedis is Redis for tests that also stop the server (outage tests).
+func StartRedis(t testing.TB) *RedisServer {
+	t.Helper()
 	bin := binary(t, redisBin)
 	dir := t.TempDir()
-	var addr string
-	startWithRetry(t, func(int) (*process, error) {
+	s := &RedisServer{t: t, bin: bin, log: filepath.Join(dir, "redis.log")}
+	s.proc = startWithRetry(t, func(int) (*process, error) {
 		port := freePort(t)
-		addr = "127.0.0.1:" + strconv.Itoa(port)
-		args := []string{
+		s.Addr = "127.0.0.1:" + strconv.Itoa(port)
+		s.args = []string{
 			"--port", strconv.Itoa(port),
 			"--bind", "127.0.0.1",
 			"--dir", dir,
@@ -30,10 +51,30 @@ func Redis(t testing.TB) string {
 			"--daemonize", "no",
 			"--logfile", "", // stdout, captured in the log file
 		}
-		p := startProcess(t, "redis-server", filepath.Join(dir, "redis.log"), bin, args, nil)
-		return p, p.waitReady(readyTimeout, func() error { return redisPing(addr) })
+		p := startProcess(t, "redis-server", s.log, bin, s.args, nil)
+		return p, p.waitReady(readyTimeout, func() error { return redisPing(s.Addr) })
 	})
-	return addr
+	return s
+}
+
+// Stop kills redis-server. It is safe to call more than once.
+func (s *RedisServer) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.proc.kill()
+}
+
+// Restart starts redis-server again on the same address after Stop. Nothing
+// is persisted, so the new server starts empty.
+func (s *RedisServer) Restart() {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.proc.kill()
+	s.proc = startProcess(s.t, "redis-server", s.log, s.bin, s.args, nil)
+	if err := s.proc.waitReady(readyTimeout, func() error { return redisPing(s.Addr) }); err != nil {
+		s.t.Fatalf("testenv: restart redis-server: %v", err)
+	}
 }
 
 // redisPing sends PING in RESP and expects +PONG; a server still loading its

@@ -163,6 +163,19 @@ func TestRedisListOperations(t *testing.T) {
 	}
 }
 
+func TestRedisStopRestart(t *testing.T) {
+	t.Parallel()
+	srv := StartRedis(t)
+	srv.Stop()
+	if err := redisPing(srv.Addr); err == nil {
+		t.Fatalf("redis still answers PING after Stop")
+	}
+	srv.Restart()
+	if err := redisPing(srv.Addr); err != nil {
+		t.Fatalf("PING after Restart: %v", err)
+	}
+}
+
 // respCommand sends one command as a RESP array and returns the reply line.
 func respCommand(w net.Conn, r *bufio.Reader, args ...string) (string, error) {
 	var b strings.Builder
