@@ -88,6 +88,7 @@ before/after report with a verdict that CI can gate on.`,
 	root.AddCommand(
 		newCmdVersion(f),
 		newCmdCompletion(f),
+		newCmdReport(f, nil),
 	)
 	return root
 }
