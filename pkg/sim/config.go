@@ -351,11 +351,15 @@ func (a Autoscaler) validate(replicas int) []problem.Problem {
 	default:
 		l.Addf("policy", "unknown policy %q (want none, hpa-cpu or keda)", a.Policy)
 	}
-	if a.MinReplicas < 1 {
-		l.Addf("minReplicas", "must be at least 1")
-	}
-	if a.MaxReplicas < a.MinReplicas {
-		l.Addf("maxReplicas", "must be at least minReplicas (%d)", a.MinReplicas)
+	// Each policy's bounds are checked where they apply: minReplicas and
+	// maxReplicas are only the fallback of KEDA's own counts.
+	if a.Policy != PolicyKEDA {
+		if a.MinReplicas < 1 {
+			l.Addf("minReplicas", "must be at least 1")
+		}
+		if a.MaxReplicas < a.MinReplicas {
+			l.Addf("maxReplicas", "must be at least minReplicas (%d)", a.MinReplicas)
+		}
 	}
 	h := a.HPA
 	if h.TargetCPU <= 0 || h.TargetCPU > 100 {
@@ -386,18 +390,20 @@ func (a Autoscaler) validate(replicas int) []problem.Problem {
 	if k.CooldownPeriod < 0 {
 		l.Addf("keda.cooldownPeriod", "must not be negative")
 	}
-	minCount := 0
-	if k.MinReplicaCount != nil {
-		minCount = *k.MinReplicaCount
-		if minCount < 0 {
-			l.Addf("keda.minReplicaCount", "must not be negative")
+	if a.Policy == PolicyKEDA {
+		minCount := 0
+		if k.MinReplicaCount != nil {
+			minCount = *k.MinReplicaCount
+			if minCount < 0 {
+				l.Addf("keda.minReplicaCount", "must not be negative")
+			}
 		}
-	}
-	if k.MaxReplicaCount < 1 || k.MaxReplicaCount < minCount {
-		l.Addf("keda.maxReplicaCount", "must be at least 1 and at least minReplicaCount (%d)", minCount)
-	}
-	if a.Policy == PolicyKEDA && len(k.Triggers) == 0 {
-		l.Addf("keda.triggers", "the keda policy needs at least one trigger")
+		if k.MaxReplicaCount < 1 || k.MaxReplicaCount < minCount {
+			l.Addf("keda.maxReplicaCount", "must be at least 1 and at least minReplicaCount (%d)", minCount)
+		}
+		if len(k.Triggers) == 0 {
+			l.Addf("keda.triggers", "the keda policy needs at least one trigger")
+		}
 	}
 	for i, t := range k.Triggers {
 		l.Nest(problem.Index("keda.triggers", i), t.validate())
