@@ -168,3 +168,50 @@ func walkKeys(root, sch map[string]any, v any, path string, missing *[]string) {
 		}
 	}
 }
+
+// docs/report.md documents report.json key by key; every property the
+// schema declares must appear there in backticks.
+func TestDocsNameEverySchemaKey(t *testing.T) {
+	raw, err := os.ReadFile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/report.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema any
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	var collect func(v any)
+	collect = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if props, ok := x["properties"].(map[string]any); ok {
+				for k := range props {
+					keys[k] = true
+				}
+			}
+			for _, sub := range x {
+				collect(sub)
+			}
+		case []any:
+			for _, sub := range x {
+				collect(sub)
+			}
+		}
+	}
+	collect(schema)
+	var undocumented []string
+	for k := range keys {
+		if !bytes.Contains(doc, []byte("`"+k+"`")) && !bytes.Contains(doc, []byte("."+k+"`")) && !bytes.Contains(doc, []byte("."+k+"[]`")) {
+			undocumented = append(undocumented, k)
+		}
+	}
+	sort.Strings(undocumented)
+	if len(undocumented) > 0 {
+		t.Fatalf("report.json keys not documented in docs/report.md: %v", undocumented)
+	}
+}
