@@ -388,7 +388,7 @@ func (m *Model) complete(rep *replica, r *Request) {
 	if r.gone || (r.deadline > 0 && m.now > r.deadline) {
 		o = OutcomeAbandoned
 	}
-	m.p95.add(m.now, r.Latency())
+	m.p95.add(m.now, m.now-r.Arrived)
 	m.finish(r, o)
 	if rep.state == replicaDraining && rep.busy == 0 {
 		m.removeReplica(rep)
