@@ -188,7 +188,7 @@ func TestColdStartDelaysCapacity(t *testing.T) {
 			}
 		}
 	}
-	if helped == 0 || len(rec.done) != 80 {
+	if helped == 0 || len(rec.done) != rec.enq {
 		t.Errorf("%d of %d requests served by the new replicas", helped, len(rec.done))
 	}
 	if len(rec.decisions) != 1 || rec.decisions[0].Direction() != "up" {
