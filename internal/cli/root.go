@@ -89,6 +89,8 @@ before/after report with a verdict that CI can gate on.`,
 		newCmdVersion(f),
 		newCmdCompletion(f),
 		newCmdReport(f, nil),
+		newCmdCompare(f, nil),
+		newCmdGate(f, nil),
 	)
 	return root
 }
