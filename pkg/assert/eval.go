@@ -48,8 +48,9 @@ type value struct {
 	unit string // the label of a dimPlain figure
 }
 
-// display converts a figure-unit number into what reports show: ratios
-// as percentages.
+// display converts a figure-unit number into what report.Assertion
+// carries: durations in "ms" or "s", every ratio and percentage as a
+// "ratio" fraction (as the renderers expect), the rest in its own unit.
 func (m value) display(v float64) (float64, string) {
 	switch m.dim {
 	case dimMs:
@@ -57,15 +58,19 @@ func (m value) display(v float64) (float64, string) {
 	case dimSeconds:
 		return v, "s"
 	case dimRatio:
-		return v * 100, "%"
+		return v, "ratio"
 	case dimPercent:
-		return v, "%"
+		return v / 100, "ratio"
 	}
 	return v, m.unit
 }
 
+// text writes a figure-unit number for a message, ratios as percentages.
 func (m value) text(v float64) string {
 	d, u := m.display(v)
+	if u == "ratio" {
+		d, u = d*100, "%"
+	}
 	s := formatShort(d)
 	switch u {
 	case "", "ms", "s", "%":

@@ -67,8 +67,8 @@ func baselineReport() *report.Report {
 
 func TestEvaluate(t *testing.T) {
 	run := runReport()
-	totalTimeouts := 100 * float64(run.Totals.Timeouts) / float64(run.Totals.Requests)
-	baseTimeouts := 100.0 * 1000 / 25000
+	totalTimeouts := float64(run.Totals.Timeouts) / float64(run.Totals.Requests)
+	baseTimeouts := 1000.0 / 25000
 	tests := []struct {
 		name     string
 		expr     string
@@ -85,16 +85,16 @@ func TestEvaluate(t *testing.T) {
 		{name: "seconds converted to ms, bound inclusive", expr: "latency.p99 <= 6s during peak", pass: true, observed: 6000, thr: 6000, unit: "ms", stage: "peak"},
 		{name: "service latency", expr: "service_p95 < 1s during baseline", pass: true, observed: 180, thr: 1000, unit: "ms", stage: "baseline"},
 		{name: "whole-run latency", expr: "p95 > 0.5m", observed: 3900, thr: 30000, unit: "ms"},
-		{name: "timeout rate whole run", expr: "timeout_rate < 1%", observed: totalTimeouts, thr: 1, unit: "%"},
-		{name: "error rate in stage", expr: "error_rate < 15% during peak", pass: true, observed: 100 * 2800.0 / 22800, thr: 15, unit: "%", stage: "peak"},
-		{name: "achieved ratio at its bound", expr: "achieved_ratio >= 95% during peak", pass: true, observed: 95, thr: 95, unit: "%", stage: "peak"},
+		{name: "timeout rate whole run", expr: "timeout_rate < 1%", observed: totalTimeouts, thr: .01, unit: "ratio"},
+		{name: "error rate in stage", expr: "error_rate < 15% during peak", pass: true, observed: 2800.0 / 22800, thr: .15, unit: "ratio", stage: "peak"},
+		{name: "achieved ratio at its bound", expr: "achieved_ratio >= 95% during peak", pass: true, observed: .95, thr: .95, unit: "ratio", stage: "peak"},
 		{name: "achieved rate", expr: "achieved_rate > 100", pass: true, observed: 240, thr: 100, unit: "req/s"},
 		{name: "request count", expr: "requests == 3000 during baseline", pass: true, observed: 3000, thr: 3000, unit: "requests", stage: "baseline"},
 		{name: "signal max whole run", expr: "queue_depth.max < 200", observed: 520, thr: 200, unit: "requests",
 			message: "observed 520 requests, want < 200"},
-		{name: "ratio signal from stage summary", expr: "cpu.max < 70% during peak", pass: true, observed: 56, thr: 70, unit: "%", stage: "peak"},
-		{name: "ratio signal from points in stage", expr: "gpu.avg < 90% during peak", observed: 98.5, thr: 90, unit: "%", stage: "peak"},
-		{name: "ratio signal as fraction", expr: "gpu.last >= 0.99", pass: true, observed: 99, thr: 99, unit: "%"},
+		{name: "ratio signal from stage summary", expr: "cpu.max < 70% during peak", pass: true, observed: .56, thr: .70, unit: "ratio", stage: "peak"},
+		{name: "ratio signal from points in stage", expr: "gpu.avg < 90% during peak", observed: .985, thr: .90, unit: "ratio", stage: "peak"},
+		{name: "ratio signal as fraction", expr: "gpu.last >= 0.99", pass: true, observed: .99, thr: .99, unit: "ratio"},
 		{name: "replicas summary", expr: "replicas.max >= 6", observed: 4, thr: 6, unit: "replicas"},
 		{name: "replicas in stage from signal", expr: "replicas.initial == 3 during peak", pass: true, observed: 3, thr: 3, unit: "replicas", stage: "peak"},
 		{name: "reaction decision", expr: "reaction.decision < 45s", pass: true, observed: 40, thr: 45, unit: "s"},
@@ -102,7 +102,7 @@ func TestEvaluate(t *testing.T) {
 		{name: "reaction never reached", expr: "reaction.ready < 2m",
 			message: `no value: the load step at 60s (stage "peak") never reached ready replicas in the report`},
 		{name: "reaction whole-run figure", expr: "reaction.slo_violation < 30s", observed: 55, thr: 30, unit: "s"},
-		{name: "reaction timeshare", expr: "reaction.under_timeshare <= 50%", pass: true, observed: 50, thr: 50, unit: "%"},
+		{name: "reaction timeshare", expr: "reaction.under_timeshare <= 50%", pass: true, observed: .50, thr: .50, unit: "ratio"},
 		{name: "stage with no requests", expr: "p95 < 1s during cooldown", stage: "cooldown",
 			message: `no value: no requests were sent during stage "cooldown"`},
 		{name: "count in stage with no requests is zero", expr: "requests == 0 during cooldown", pass: true, stage: "cooldown", unit: "requests"},
@@ -112,14 +112,14 @@ func TestEvaluate(t *testing.T) {
 			message: `no value: signal "gpu_temp" is not in the report (signals: cpu, gpu, queue_depth, replicas)`},
 		{name: "signal without samples in stage", expr: "gpu.max < 90% during cooldown", stage: "cooldown",
 			message: `no value: signal "gpu" has no samples during stage "cooldown" in the report`},
-		{name: "plain number on a ratio signal", expr: "gpu.avg < 90", observed: (.40 + .98 + .99) / 3 * 100, unit: "%",
+		{name: "plain number on a ratio signal", expr: "gpu.avg < 90", observed: (.40 + .98 + .99) / 3, unit: "ratio",
 			message: "invalid bound: plain number 90 for gpu.avg, a ratio: write 90% or 0.9"},
 		{name: "relative fails", expr: "p95 <= +10% vs baseline", observed: 3900, thr: 3850, unit: "ms",
 			message: "observed 3900ms, baseline 3500ms (+11.4%), want <= +10% vs baseline (<= 3850ms)"},
 		{name: "relative passes", expr: "p95 <= +20% vs baseline", pass: true, observed: 3900, thr: 4200, unit: "ms"},
-		{name: "baseline margin in points", expr: "timeout_rate <= baseline + 5%", pass: true, observed: totalTimeouts, thr: baseTimeouts + 5, unit: "%"},
-		{name: "plain baseline", expr: "timeout_rate <= baseline", observed: totalTimeouts, thr: baseTimeouts, unit: "%"},
-		{name: "baseline lacks the signal", expr: "gpu.max <= baseline", observed: 99, unit: "%",
+		{name: "baseline margin in points", expr: "timeout_rate <= baseline + 5%", pass: true, observed: totalTimeouts, thr: baseTimeouts + .05, unit: "ratio"},
+		{name: "plain baseline", expr: "timeout_rate <= baseline", observed: totalTimeouts, thr: baseTimeouts, unit: "ratio"},
+		{name: "baseline lacks the signal", expr: "gpu.max <= baseline", observed: .99, unit: "ratio",
 			message: `observed 99%; no baseline value: signal "gpu" is not in the baseline report (signals: cpu)`},
 	}
 	for _, tt := range tests {
@@ -197,7 +197,7 @@ func TestEvaluateWithoutPoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []float64{(.325*2 + .555*2) / 4 * 100, 56, 56}
+	want := []float64{(.325*2 + .555*2) / 4, .56, .56}
 	for i, a := range got {
 		if !near(a.Observed, want[i]) {
 			t.Errorf("%s: observed %v, want %v", a.Expr, a.Observed, want[i])
