@@ -178,7 +178,11 @@ func cpuProposal(current, ready, starting int, meanReady, target, tolerance floa
 	if ready == 0 || math.IsNaN(meanReady) {
 		return current // no metrics for any ready pod: no scaling
 	}
-	ratio := meanReady / target
+	// The controller works in whole percent (GetResourceUtilizationRatio
+	// divides milli-values as integers); so does the model.
+	pct := func(x float64) float64 { return math.Floor(x*100 + 1e-9) }
+	target = pct(target)
+	ratio := pct(meanReady) / target
 	rebalance := starting > 0 && ratio > 1
 	if !rebalance {
 		if math.Abs(1-ratio) <= tolerance {
@@ -188,7 +192,7 @@ func cpuProposal(current, ready, starting int, meanReady, target, tolerance floa
 	}
 	// On a scale-up, pods still starting are assumed to use 0%.
 	n := ready + starting
-	newRatio := meanReady * float64(ready) / float64(n) / target
+	newRatio := pct(meanReady*float64(ready)/float64(n)) / target
 	if math.Abs(1-newRatio) <= tolerance || newRatio < 1 {
 		return current
 	}
