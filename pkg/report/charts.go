@@ -86,7 +86,7 @@ func chartSpecs(r *Report) []chartSpec {
 		var series []seriesSpec
 		for _, s := range c.series {
 			used[s.signal] = true
-			if sig := r.Signal(s.signal); sig != nil && len(sig.Points) > 0 {
+			if sig := r.Signal(s.signal); sig != nil && len(finitePoints(sig.Points)) > 0 {
 				series = append(series, s)
 			}
 		}
@@ -96,7 +96,7 @@ func chartSpecs(r *Report) []chartSpec {
 		}
 	}
 	for _, sig := range r.Signals {
-		if used[sig.Name] || len(sig.Points) == 0 {
+		if used[sig.Name] || len(finitePoints(sig.Points)) == 0 {
 			continue
 		}
 		used[sig.Name] = true
@@ -170,7 +170,7 @@ func drawChart(r *Report, spec chartSpec) ([]byte, error) {
 	xMax := runSeconds(r)
 	yMax := 0.0
 	for _, s := range spec.series {
-		for _, pt := range r.Signal(s.signal).Points {
+		for _, pt := range finitePoints(r.Signal(s.signal).Points) {
 			yMax = math.Max(yMax, pt[1])
 			xMax = math.Max(xMax, pt[0])
 		}
@@ -276,6 +276,9 @@ func axisLabel(unit string) string {
 func addSeries(p *plot.Plot, sig *Signal, s seriesSpec) (plot.Thumbnailer, error) {
 	var first *plotter.Line
 	for _, seg := range segments(sig.Points) {
+		if len(seg) == 0 {
+			continue
+		}
 		xys := make(plotter.XYs, len(seg))
 		for i, pt := range seg {
 			xys[i].X, xys[i].Y = pt[0], pt[1]
@@ -300,9 +303,47 @@ func addSeries(p *plot.Plot, sig *Signal, s seriesSpec) (plot.Thumbnailer, error
 	return first, nil
 }
 
-// segments splits a series where samples are missing (a source gap shows
-// as a break in the line, not a straight bridge over it).
-func segments(pts []Point) [][]Point {
+// finitePoints drops points that cannot be drawn: a PromQL quantile over
+// no data is NaN, and one bad sample must not cost the report its charts.
+func finitePoints(pts []Point) []Point {
+	out := make([]Point, 0, len(pts))
+	for _, p := range pts {
+		if !math.IsNaN(p[0]) && !math.IsInf(p[0], 0) && !math.IsNaN(p[1]) && !math.IsInf(p[1], 0) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// segments splits a series where samples are missing (a source gap, or
+// values that are not numbers, shows as a break in the line rather than a
+// straight bridge over it).
+func segments(all []Point) [][]Point {
+	var out [][]Point
+	var cur []Point
+	for _, p := range all {
+		if len(finitePoints([]Point{p})) == 0 {
+			if len(cur) > 0 {
+				out = append(out, cur)
+			}
+			cur = nil
+			continue
+		}
+		cur = append(cur, p)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	var split [][]Point
+	for _, seg := range out {
+		split = append(split, splitGaps(seg)...)
+	}
+	return split
+}
+
+// splitGaps breaks a run of finite points where the time step is well
+// above the usual one.
+func splitGaps(pts []Point) [][]Point {
 	if len(pts) < 3 {
 		return [][]Point{pts}
 	}

@@ -78,18 +78,17 @@ func WriteHTML(w io.Writer, r *Report) error {
 		v.Meta = append(v.Meta, t)
 	}
 	for _, s := range r.Stages {
-		v.Stages = append(v.Stages, htmlStageRow(s))
-		if c := errorClasses(s.ErrorsByClass); c != "" {
-			v.ErrorClasses = append(v.ErrorClasses, s.Name+": "+c)
-		}
+		v.Stages = append(v.Stages, compactStageRow(s))
+
 		for _, k := range s.Kinds {
 			v.Kinds = append(v.Kinds, kindRow(s.Name, k))
 		}
 	}
 	if len(r.Stages) > 0 {
-		v.Total = htmlStageRow(r.Totals)
+		v.Total = compactStageRow(r.Totals)
 		v.Total[0] = "total"
 	}
+	v.ErrorClasses = stageErrorClasses(r)
 	for _, k := range r.Totals.Kinds {
 		v.Kinds = append(v.Kinds, kindRow("total", k))
 	}
@@ -146,12 +145,23 @@ func WriteHTML(w io.Writer, r *Report) error {
 	return err
 }
 
-// htmlStageRow keeps the errors column to a count, so the table fits the
-// page; the split by class is listed under it.
-func htmlStageRow(s Stats) []string {
+// compactStageRow keeps the errors column to a count, so the table fits a
+// page or a terminal; the split by class is listed under it.
+func compactStageRow(s Stats) []string {
 	row := stageRow(s)
 	row[6] = fmtInt(s.Errors)
 	return row
+}
+
+// stageErrorClasses lists each stage's errors by class: "peak: http5xx 41".
+func stageErrorClasses(r *Report) []string {
+	var out []string
+	for _, s := range r.Stages {
+		if c := errorClasses(s.ErrorsByClass); c != "" && s.Errors > 0 {
+			out = append(out, s.Name+": "+c)
+		}
+	}
+	return out
 }
 
 func kindRow(stage string, k Stats) []string {

@@ -30,7 +30,11 @@ func WriteTerminal(w io.Writer, r *Report) error {
 		for _, row := range h.Rows {
 			rows = append(rows, headlineCells(row, notes))
 		}
-		if err := termTable(bw, headlineHeader(h, notes), rows, 1); err != nil {
+		var text []int
+		if notes {
+			text = append(text, len(h.Columns)+1)
+		}
+		if err := termTable(bw, headlineHeader(h, notes), rows, 1, text...); err != nil {
 			return err
 		}
 	}
@@ -39,11 +43,14 @@ func WriteTerminal(w io.Writer, r *Report) error {
 		fmt.Fprintln(bw, "\nStages")
 		rows := make([][]string, 0, len(r.Stages)+1)
 		for _, s := range r.Stages {
-			rows = append(rows, stageRow(s))
+			rows = append(rows, compactStageRow(s))
 		}
-		rows = append(rows, stageRow(r.Totals))
+		rows = append(rows, compactStageRow(r.Totals))
 		if err := termTable(bw, stageHeader, rows, 1); err != nil {
 			return err
+		}
+		if classes := stageErrorClasses(r); len(classes) > 0 {
+			fmt.Fprintf(bw, "Errors by class: %s\n", strings.Join(classes, " · "))
 		}
 	}
 
@@ -98,14 +105,17 @@ func WriteTerminal(w io.Writer, r *Report) error {
 }
 
 // termTable writes one box-drawn table; columns from firstNumeric on are
-// right-aligned, as figures read best.
-func termTable(w io.Writer, header []string, rows [][]string, firstNumeric int) error {
+// right-aligned, as figures read best, except the text columns named.
+func termTable(w io.Writer, header []string, rows [][]string, firstNumeric int, text ...int) error {
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignLeft
 		if firstNumeric > 0 && i >= firstNumeric {
 			align[i] = tw.AlignRight
 		}
+	}
+	for _, i := range text {
+		align[i] = tw.AlignLeft
 	}
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),

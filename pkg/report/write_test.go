@@ -218,3 +218,49 @@ func TestJUnit(t *testing.T) {
 		})
 	}
 }
+
+// A report that is mostly empty (an aborted run, a run without observation)
+// must still render in every format.
+func TestRenderersOnSparseReports(t *testing.T) {
+	reports := map[string]func() *Report{
+		"aborted before any data": minimalReport,
+		"zero value":              func() *Report { return &Report{} },
+		"no observation": func() *Report {
+			r := fixture()
+			r.Signals, r.Scaling, r.Sources, r.Diagnosis = nil, Scaling{}, nil, nil
+			return r
+		},
+	}
+	for name, mk := range reports {
+		for _, format := range []string{FormatTerminal, FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit} {
+			t.Run(name+"/"+format, func(t *testing.T) {
+				render, _ := RendererFor(format)
+				var buf bytes.Buffer
+				if err := render(&buf, mk()); err != nil {
+					t.Fatal(err)
+				}
+				if buf.Len() == 0 {
+					t.Fatal("empty output")
+				}
+			})
+		}
+	}
+}
+
+func TestTerminalSaysNotObserved(t *testing.T) {
+	r := fixture()
+	r.Signals = withoutSignal(r.Signals, "gpu")
+	var buf bytes.Buffer
+	if err := WriteTerminal(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(buf.String(), "\n") {
+		if strings.Contains(line, "│ GPU ") {
+			if !strings.Contains(line, "—") || !strings.Contains(line, NotObserved) {
+				t.Fatalf("GPU row %q lacks the dash and the note", line)
+			}
+			return
+		}
+	}
+	t.Fatalf("no GPU row:\n%s", buf.String())
+}
