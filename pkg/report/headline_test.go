@@ -147,7 +147,7 @@ func TestVerdictLine(t *testing.T) {
 			r.Assertions = r.Assertions[1:]
 		}, want: "PASS — all 2 assertions passed"},
 		{name: "no assertions", mutate: func(r *Report) { r.Verdict, r.Assertions = VerdictPass, nil }, want: "PASS — no assertions"},
-		{name: "aborted", mutate: func(r *Report) { r.Verdict, r.Abort = VerdictAborted, "interrupted" }, want: "ABORTED — aborted: interrupted"},
+		{name: "aborted", mutate: func(r *Report) { r.Verdict, r.Abort = VerdictAborted, "interrupted" }, want: "ABORTED — interrupted"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

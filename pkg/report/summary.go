@@ -21,7 +21,7 @@ func VerdictLine(r *Report) string {
 	var why string
 	switch {
 	case r.Verdict == VerdictAborted && r.Abort != "":
-		why = "aborted: " + r.Abort
+		why = r.Abort
 	case len(r.Assertions) == 0:
 		why = "no assertions"
 	case failed == 0:
