@@ -157,12 +157,13 @@ func (p *parser) figure() (Figure, figureInfo, error) {
 	for p.peek() == '.' {
 		p.pos++
 		partPos := p.pos
-		part := p.ident()
-		if part == "" {
+		if p.ident() == "" {
 			return Figure{}, figureInfo{}, p.errAt(partPos, "want a name after %q", p.src[start:partPos])
 		}
-		name += "." + part
 	}
+	// Sliced, not concatenated part by part: a long dotted name must not
+	// cost quadratic time.
+	name = p.src[start:p.pos]
 	fig, info, msg := lookupFigure(name)
 	if msg != "" {
 		return Figure{}, figureInfo{}, p.errAt(start, "%s", msg)

@@ -2,7 +2,9 @@ package assert
 
 import (
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseValid(t *testing.T) {
@@ -144,6 +146,33 @@ func TestOpHolds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := tt.op.Holds(tt.a, tt.b); got != tt.want {
 				t.Fatalf("%v %s %v = %v, want %v", tt.a, tt.op, tt.b, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestParseLongInputs guards against quadratic scanning: each input is a
+// megabyte, which a linear parser reads in milliseconds and a quadratic one
+// (as dotted names once were) in tens of seconds. The bound is generous so
+// that a loaded machine does not fail it.
+func TestParseLongInputs(t *testing.T) {
+	const mb = 1 << 20
+	tests := []struct{ name, src string }{
+		{"long number", "p95 < " + strings.Repeat("9", mb)},
+		{"only spaces", strings.Repeat(" ", mb)},
+		{"escapes in a quoted stage", `p95 < 1s during "` + strings.Repeat(`\"`, mb/2)},
+		{"long name", strings.Repeat("a", mb) + " < 1"},
+		{"many dots", "a." + strings.Repeat("b.", mb/4) + "c < 1"},
+		{"long stage", "p95 < 1s during " + strings.Repeat("x", mb)},
+		{"dots for a number", "p95 < " + strings.Repeat(".", mb)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			_, _ = Parse(tt.src)
+			_, _ = Evaluate([]Spec{{Expr: tt.src}}, runReport(), baselineReport())
+			if d := time.Since(start); d > 5*time.Second {
+				t.Fatalf("took %v", d)
 			}
 		})
 	}
