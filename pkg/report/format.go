@@ -113,11 +113,14 @@ func fmtValue(v float64, unit string) string {
 }
 
 // fmtObserved writes an assertion's observed value or threshold in its
-// unit; assertions carry ratios as "ratio" and latencies as "ms".
+// unit: "ratio" is a fraction shown as a percentage, "%" already a
+// percentage, "ms" and "s" durations, anything else a plain figure.
 func fmtObserved(v float64, unit string) string {
 	switch unit {
-	case "ratio", "%":
+	case "ratio":
 		return fmtRatio(v)
+	case "%":
+		return fmtNum(v, 2) + "%"
 	case "ms":
 		return fmtMs(v)
 	case "s":
