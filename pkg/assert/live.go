@@ -25,7 +25,9 @@ var liveSignalDims = map[string]dim{
 }
 
 // CheckLive judges the abortOnFail specs against the running test at
-// elapsed time since its start and says whether to stop the load, and why.
+// elapsed time since its start and says whether to stop the load, and why:
+// the reason names the assertion, the observed value and the window, and
+// the caller adds that it was an abortOnFail check.
 // A spec is judged only once its After delay has passed and only while
 // the current stage is the one it is scoped to (any stage when unscoped).
 // Client figures are taken over the spec's sliding window, signal and
@@ -54,7 +56,7 @@ func CheckLive(specs []Spec, l Live, elapsed time.Duration) (abort bool, reason 
 			continue
 		}
 		if !e.Op.Holds(v.v, thr) {
-			return true, fmt.Sprintf("abortOnFail: %q failed: %s was %s (want %s %s)", s.Expr, desc, v.text(v.v), e.Op, e.Bound)
+			return true, fmt.Sprintf("%q failed: %s was %s (want %s %s)", s.Expr, desc, v.text(v.v), e.Op, e.Bound)
 		}
 	}
 	return false, ""
