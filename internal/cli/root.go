@@ -34,6 +34,8 @@ type Factory struct {
 	// Signals delivers interrupt requests (SIGINT, SIGTERM); nil in tests
 	// that do not need it.
 	Signals <-chan os.Signal
+	// Exit ends the process at once (a second interrupt); nil in tests.
+	Exit func(code int)
 }
 
 // Main runs surge with args against the real process world and returns the
@@ -50,6 +52,7 @@ func Main(args []string) int {
 		Now:     time.Now,
 		Getenv:  os.Getenv,
 		Signals: sig,
+		Exit:    os.Exit,
 	}
 	return Run(context.Background(), f, args)
 }
@@ -86,6 +89,8 @@ before/after report with a verdict that CI can gate on.`,
 		return flagError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(
+		newCmdRun(f, nil),
+		newCmdValidate(f, nil),
 		newCmdVersion(f),
 		newCmdCompletion(f),
 		newCmdReport(f, nil),

@@ -46,6 +46,9 @@ type Options struct {
 	OnStart func(began time.Time)
 	// Name labels the attack.
 	Name string
+	// OnSample, when set, sees every finished request (from the results
+	// loop: it must be quick), e.g. to export surge's own metrics.
+	OnSample func(Sample)
 }
 
 // Outcome is what a run measured.
@@ -165,6 +168,9 @@ loop:
 			e.mu.Lock()
 			e.agg.Add(s)
 			e.mu.Unlock()
+			if o.OnSample != nil {
+				o.OnSample(s)
+			}
 			e.recvd.Add(1)
 			if s.Class != ClassOK {
 				e.errs.Add(1)
