@@ -275,7 +275,9 @@ func arrivalTimes(rate func(float64) float64, dur float64, kind Arrivals, rng *r
 		after := cum + r*dt
 		for after > cum && threshold <= after {
 			frac := max(0, (threshold-cum)/(after-cum))
-			out = append(out, t+frac*dt)
+			if at := t + frac*dt; at < dur {
+				out = append(out, at)
+			}
 			threshold = nextThreshold(threshold)
 		}
 		cum = after
