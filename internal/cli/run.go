@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +39,8 @@ type RunOptions struct {
 	Yes         bool
 	// ProgressEvery is the period of the plain progress line without a TTY.
 	ProgressEvery time.Duration
+	// MetricsAddr serves surge's own client-side metrics during the run.
+	MetricsAddr string
 }
 
 func newCmdRun(f *Factory, runF func(*RunOptions) error) *cobra.Command {
@@ -84,6 +85,7 @@ Exit codes: 0 every assertion passed; 1 runtime error; 2 invalid input;
 	fl.Int64Var(&o.MaxRequests, "max-requests", DefaultMaxRequests, "refuse to start when the plan has more requests than this, unless --yes")
 	fl.BoolVarP(&o.Yes, "yes", "y", false, "run even when the plan exceeds --max-requests")
 	fl.DurationVar(&o.ProgressEvery, "progress-every", 5*time.Second, "period of the progress line when the output is not a terminal")
+	fl.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve surge's own client-side metrics in Prometheus format on this address during the run (e.g. 127.0.0.1:9091)")
 	return cmd
 }
 
@@ -106,6 +108,8 @@ type runState struct {
 	obs    *observe.Observer
 	engine *load.Engine
 
+	view        progressView
+	onSample    func(load.Sample)
 	mu          sync.Mutex
 	abortReason string
 	interrupted bool
@@ -224,6 +228,11 @@ func (st *runState) run(ctx context.Context, baseline *report.Report, formats []
 		KeepAlive:          *scn.Target.KeepAlive,
 		Results:            stream,
 		Name:               scn.Name,
+		OnSample: func(sm load.Sample) {
+			if st.onSample != nil {
+				st.onSample(sm)
+			}
+		},
 		OnStart: func(began time.Time) {
 			meta := runMeta{Scenario: scn.Name, File: scn.File, Began: began, Version: versionString(), BaseURL: base}
 			if b, err := json.MarshalIndent(meta, "", "  "); err == nil {
@@ -238,6 +247,18 @@ func (st *runState) run(ctx context.Context, baseline *report.Report, formats []
 		},
 	})
 
+	if !o.Quiet {
+		st.view = newProgressView(o.IO, scn.Name, st.sched.Duration(), o.ProgressEvery)
+		defer st.view.Close()
+	}
+	if o.MetricsAddr != "" {
+		stopMetrics, err := serveSelfMetrics(ctx, o.MetricsAddr, st.sched, scn.Name)
+		if err != nil {
+			return fmt.Errorf("run %q: --metrics-addr: %w", scn.Name, err)
+		}
+		defer stopMetrics.Close()
+		st.onSample = stopMetrics.Observe
+	}
 	// Interrupts: the first stops the load gracefully; the second exits now.
 	watchDone := make(chan struct{})
 	defer close(watchDone)
@@ -383,32 +404,12 @@ func (st *runState) watchLive(ctx context.Context, stop context.CancelFunc, star
 					return
 				}
 			}
-			if !st.o.Quiet && now.Sub(lastPrint) >= st.o.ProgressEvery {
+			if st.view != nil && now.Sub(lastPrint) >= st.view.Every() {
 				lastPrint = now
-				st.printProgress(st.engine.Snapshot(now, 10*time.Second))
+				st.view.Update(st.engine.Snapshot(now, 10*time.Second), st.obs)
 			}
 		}
 	}
-}
-
-func (st *runState) printProgress(l load.Live) {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s/%s stage=%s target=%.0f/s sent=%d in-flight=%d p95(10s)=%.0fms failed=%d",
-		st.scn.Name, clockOf(l.Elapsed), clockOf(st.sched.Duration()), l.Stage, l.TargetRate, l.Sent, l.InFlight, l.Window.LatencyMs.P95, l.Failed)
-	if st.obs != nil {
-		if v, ok := st.obs.Last("replicas"); ok {
-			fmt.Fprintf(&b, " replicas=%.0f", v)
-		}
-		if v, ok := st.obs.Last("queue_depth"); ok {
-			fmt.Fprintf(&b, " queue=%.0f", v)
-		}
-	}
-	fmt.Fprintln(st.o.IO.ErrOut, b.String())
-}
-
-func clockOf(d time.Duration) string {
-	d = d.Round(time.Second)
-	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 // buildReport assembles the report model from what the engine measured and
