@@ -96,6 +96,7 @@ before/after report with a verdict that CI can gate on.`,
 		newCmdReport(f, nil),
 		newCmdCompare(f, nil),
 		newCmdGate(f, nil),
+		newCmdSim(f, nil),
 	)
 	return root
 }
