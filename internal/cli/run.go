@@ -278,24 +278,13 @@ func (st *runState) run(ctx context.Context, baseline *report.Report, formats []
 	}
 	assertErr := error(nil)
 	rep.Assertions, assertErr = assert.Evaluate(scn.Assert, rep, baseline)
-	if rep.Assertions == nil {
-		rep.Assertions = []report.Assertion{}
-	}
 	st.mu.Lock()
 	reason, interrupted := st.abortReason, st.interrupted
 	st.mu.Unlock()
 	if out.Err != nil && reason == "" {
 		reason = out.Err.Error()
 	}
-	rep.Verdict = report.VerdictPass
-	for _, a := range rep.Assertions {
-		if !a.Pass {
-			rep.Verdict = report.VerdictFail
-		}
-	}
-	if reason != "" {
-		rep.Verdict, rep.Abort = report.VerdictAborted, reason
-	}
+	judge(rep, reason)
 
 	if err := report.WriteAll(st.dir, rep, formats); err != nil {
 		return fmt.Errorf("run %q: write report: %w", scn.Name, err)
@@ -415,7 +404,21 @@ func (st *runState) watchLive(ctx context.Context, stop context.CancelFunc, star
 // buildReport assembles the report model from what the engine measured and
 // the observer read.
 func (st *runState) buildReport(out *load.Outcome, base string) *report.Report {
-	scn := st.scn
+	rep, spans := newReport(st.scn, out, base)
+	signals, scaling, sources := st.obs.Result(spans)
+	rep.Signals = append(rep.Signals, signals...)
+	rep.Scaling = scaling
+	if rep.Scaling.Events == nil {
+		rep.Scaling.Events = []report.ScaleEvent{}
+	}
+	rep.Sources = sources
+	return rep
+}
+
+// newReport builds the client side of a report — stages, totals, client
+// signals, warnings — from an engine outcome, live or rebuilt from the
+// results stream.
+func newReport(scn *scenario.Scenario, out *load.Outcome, base string) (*report.Report, []observe.Span) {
 	rep := &report.Report{
 		SchemaVersion: report.SchemaVersion,
 		Scenario:      report.ScenarioRef{Name: scn.Name, File: scn.File},
@@ -429,6 +432,7 @@ func (st *runState) buildReport(out *load.Outcome, base string) *report.Report {
 			URL:     scenario.RedactURL(scn.Target.URL),
 			Timeout: scn.Target.Timeout.Seconds(),
 		},
+		Scaling:   report.Scaling{Events: []report.ScaleEvent{}},
 		Diagnosis: []report.Finding{},
 	}
 	if scn.Target.Sim != nil {
@@ -442,21 +446,14 @@ func (st *runState) buildReport(out *load.Outcome, base string) *report.Report {
 	for _, s := range out.Stages {
 		spans = append(spans, observe.Span{Name: s.Name, Start: s.StartSeconds, End: s.StartSeconds + s.DurationSeconds})
 	}
-	client := load.ClientSignals(out.Seconds)
-	for i := range client {
-		client[i].ByStage = observe.Aggregate(client[i].Points, spans)
+	rep.Signals = load.ClientSignals(out.Seconds)
+	for i := range rep.Signals {
+		rep.Signals[i].ByStage = observe.Aggregate(rep.Signals[i].Points, spans)
 	}
-	signals, scaling, sources := st.obs.Result(spans)
-	rep.Signals = append(client, signals...)
-	rep.Scaling = scaling
-	if rep.Scaling.Events == nil {
-		rep.Scaling.Events = []report.ScaleEvent{}
-	}
-	rep.Sources = sources
 	if out.Totals.Delayed > 0 || out.Totals.Unsent > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf(
 			"the load generator fell behind the schedule: %d requests went out more than %v late and %d were never sent (in-flight cap %d, or this machine's limits); latency is measured from the scheduled time, so users' waits are reported in full",
 			out.Totals.Delayed, load.DefaultLateTolerance, out.Totals.Unsent, scn.Load.MaxInFlight))
 	}
-	return rep
+	return rep, spans
 }

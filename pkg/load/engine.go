@@ -83,7 +83,7 @@ func NewEngine(opts Options) *Engine {
 		opts.LateTolerance = DefaultLateTolerance
 	}
 	e := &Engine{opts: opts}
-	e.agg = NewAggregator(opts.Schedule, opts.Targeter.KindNames(), opts.Targeter.KindFor, opts.Timeout, opts.LateTolerance)
+	e.agg = NewAggregator(opts.Schedule, opts.Targeter.Names(), opts.Targeter.KindFor, opts.Timeout, opts.LateTolerance)
 	return e
 }
 

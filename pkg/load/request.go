@@ -118,11 +118,60 @@ type compiled struct {
 	static  []byte
 }
 
+// KindMix picks the request kind of each request number by weight. The
+// pick is a pure function of (seed, request number), so a report rebuilt
+// from the results stream knows every planned request's kind.
+type KindMix struct {
+	names []string
+	cum   []float64 // cumulative weights, normalised to 1
+	seed  int64
+}
+
+// NewKindMix builds the mix of the request kinds.
+func NewKindMix(kinds []Request, seed int64) (*KindMix, error) {
+	if len(kinds) == 0 {
+		return nil, fmt.Errorf("kind mix: no requests")
+	}
+	var total float64
+	for _, k := range kinds {
+		total += k.Weight
+	}
+	if !(total > 0) {
+		return nil, fmt.Errorf("kind mix: weights must add up to a positive number")
+	}
+	m := &KindMix{seed: seed}
+	var acc float64
+	for _, k := range kinds {
+		acc += k.Weight / total
+		m.names = append(m.names, k.Name)
+		m.cum = append(m.cum, acc)
+	}
+	m.cum[len(m.cum)-1] = 1
+	return m, nil
+}
+
+// Names lists the request kinds in index order.
+func (m *KindMix) Names() []string { return m.names }
+
+// KindFor picks the request kind of request seq.
+func (m *KindMix) KindFor(seq uint64) int {
+	if len(m.cum) == 1 {
+		return 0
+	}
+	u := float64(mix(uint64(m.seed), seq, 0x6b696e64)>>11) / (1 << 53)
+	for i, c := range m.cum {
+		if u < c {
+			return i
+		}
+	}
+	return len(m.cum) - 1
+}
+
 // Targeter builds each request: it picks the kind by weight, takes the next
 // feeder row, and renders the templates. It is safe for concurrent use.
 type Targeter struct {
+	*KindMix
 	kinds  []compiled
-	cum    []float64 // cumulative weights, normalised to 1
 	feeder Feeder
 	seed   int64
 	getenv func(string) string
@@ -137,19 +186,12 @@ type Feeder interface {
 
 // NewTargeter compiles the request kinds.
 func NewTargeter(kinds []Request, feeder Feeder, seed int64, getenv func(string) string) (*Targeter, error) {
-	if len(kinds) == 0 {
-		return nil, fmt.Errorf("targeter: no requests")
+	km, err := NewKindMix(kinds, seed)
+	if err != nil {
+		return nil, fmt.Errorf("targeter: %w", err)
 	}
-	t := &Targeter{feeder: feeder, seed: seed, getenv: getenv}
+	t := &Targeter{KindMix: km, feeder: feeder, seed: seed, getenv: getenv}
 	t.bufs.New = func() any { return new(bytes.Buffer) }
-	var total float64
-	for _, k := range kinds {
-		total += k.Weight
-	}
-	if !(total > 0) {
-		return nil, fmt.Errorf("targeter: weights must add up to a positive number")
-	}
-	var acc float64
 	for _, k := range kinds {
 		c := compiled{req: k, header: http.Header{}, theader: map[string]*template.Template{}}
 		parse := func(what, text string) (*template.Template, error) {
@@ -188,11 +230,8 @@ func NewTargeter(kinds []Request, feeder Feeder, seed int64, getenv func(string)
 				c.header.Set(name, v)
 			}
 		}
-		acc += k.Weight / total
 		t.kinds = append(t.kinds, c)
-		t.cum = append(t.cum, acc)
 	}
-	t.cum[len(t.cum)-1] = 1
 	// Render every kind once now, so that a template naming a column the
 	// data does not have fails before the run, not as the first request.
 	for i := range t.kinds {
@@ -206,30 +245,6 @@ func NewTargeter(kinds []Request, feeder Feeder, seed int64, getenv func(string)
 
 // Built is the number of requests built so far.
 func (t *Targeter) Built() uint64 { return t.seq.Load() }
-
-// KindNames lists the request kinds in index order.
-func (t *Targeter) KindNames() []string {
-	out := make([]string, len(t.kinds))
-	for i, k := range t.kinds {
-		out[i] = k.req.Name
-	}
-	return out
-}
-
-// KindFor picks the request kind of request seq: repeatable for a seed,
-// independent of which worker builds it.
-func (t *Targeter) KindFor(seq uint64) int {
-	if len(t.kinds) == 1 {
-		return 0
-	}
-	u := float64(mix(uint64(t.seed), seq, 0x6b696e64)>>11) / (1 << 53)
-	for i, c := range t.cum {
-		if u < c {
-			return i
-		}
-	}
-	return len(t.cum) - 1
-}
 
 // Target implements vegeta.Targeter.
 func (t *Targeter) Target(tgt *vegeta.Target) error {

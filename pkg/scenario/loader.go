@@ -46,6 +46,9 @@ func (e *Error) Error() string {
 type Options struct {
 	// Set overrides values before validation: "load.stages[1].rate=100".
 	Set []string
+	// SkipFiles leaves out the checks of files the scenario names (data),
+	// for reading back the copy saved in a run directory.
+	SkipFiles bool
 }
 
 // LoadFile reads, defaults and validates the scenario at path.
@@ -109,7 +112,7 @@ func Parse(data []byte, file string, opts Options) (*Scenario, error) {
 	s.File = file
 	s.Dir = filepath.Dir(file)
 	s.ApplyDefaults()
-	for _, p := range s.validate(ix) {
+	for _, p := range s.validate(ix, opts) {
 		probs = append(probs, ix.locate(p))
 	}
 	if len(probs) > 0 {

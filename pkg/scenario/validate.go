@@ -19,7 +19,7 @@ import (
 var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$`)
 
 // validate reports every problem of a defaulted scenario.
-func (s *Scenario) validate(ix *index) problem.List {
+func (s *Scenario) validate(ix *index, opts Options) problem.List {
 	var ps problem.List
 	if s.APIVersion != APIVersion {
 		ps.Addf("apiVersion", "must be %q, got %q", APIVersion, s.APIVersion)
@@ -33,7 +33,7 @@ func (s *Scenario) validate(ix *index) problem.List {
 	case !nameRE.MatchString(s.Name):
 		ps.Addf("name", "%q must be lower-case letters, digits, '.', '_' or '-' (it names the output directory)", s.Name)
 	}
-	s.validateTarget(&ps)
+	s.validateTarget(&ps, opts)
 	stages := s.validateLoad(&ps)
 	if c := s.Report.Compare; len(c) > 0 {
 		if len(c) != 2 {
@@ -64,7 +64,7 @@ func (s *Scenario) validate(ix *index) problem.List {
 	return ps
 }
 
-func (s *Scenario) validateTarget(ps *problem.List) {
+func (s *Scenario) validateTarget(ps *problem.List, opts Options) {
 	t := &s.Target
 	switch {
 	case t.Sim == nil && t.URL == "":
@@ -84,7 +84,7 @@ func (s *Scenario) validateTarget(ps *problem.List) {
 		ps.Addf("target.timeout", "must be positive")
 	}
 	if t.Data != nil {
-		s.validateData(ps)
+		s.validateData(ps, opts)
 	}
 	seen := map[string]bool{}
 	for i, k := range t.Requests {
@@ -119,7 +119,7 @@ func (s *Scenario) validateTarget(ps *problem.List) {
 	}
 }
 
-func (s *Scenario) validateData(ps *problem.List) {
+func (s *Scenario) validateData(ps *problem.List, opts Options) {
 	d := s.Target.Data
 	if d.File == "" {
 		ps.Addf("target.data.file", "is required")
@@ -129,7 +129,9 @@ func (s *Scenario) validateData(ps *problem.List) {
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(s.Dir, path)
 	}
-	if fi, err := os.Stat(path); err != nil {
+	if opts.SkipFiles {
+		// nothing to stat: reading back a saved copy
+	} else if fi, err := os.Stat(path); err != nil {
 		ps.Addf("target.data", "cannot read %q: %v", d.File, unwrapPathError(err))
 	} else if fi.IsDir() {
 		ps.Addf("target.data", "%q is a directory", d.File)
