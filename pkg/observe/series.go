@@ -200,7 +200,7 @@ func mergeGaps(gs []report.Gap) []report.Gap {
 // comes before its actuation and readiness, and plain events keep the order
 // they were seen in.
 func sortEvents(evs []report.ScaleEvent) {
-	rank := map[string]int{"desired": 0, "event": 1, "spec": 2, "ready": 3}
+	rank := map[string]int{"desired": 0, "event": 1, "spec": 2, "ready": 3, "pod": 4}
 	sort.SliceStable(evs, func(i, j int) bool {
 		if evs[i].Seconds != evs[j].Seconds {
 			return evs[i].Seconds < evs[j].Seconds
