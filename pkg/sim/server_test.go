@@ -206,8 +206,16 @@ func TestHTTPEnrichAndMetrics(t *testing.T) {
 	}
 }
 
+// slowConfig holds the one slot for a second per "slow" request, so that
+// queue states last long enough to be observed on a busy machine.
+func slowConfig() Config {
+	c := fastConfig(1, 1)
+	c.Kinds[1].Tokens = Tokens{Min: 995, Max: 995}
+	return c
+}
+
 func TestHTTPQueueAndCancellation(t *testing.T) {
-	s := startServer(t, fastConfig(1, 1))
+	s := startServer(t, slowConfig())
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	results := make([]error, 3)
@@ -307,7 +315,7 @@ func TestContextStopsServer(t *testing.T) {
 
 func TestRedisQueueMirror(t *testing.T) {
 	addr := testenv.Redis(t)
-	cfg := fastConfig(1, 1)
+	cfg := slowConfig()
 	cfg.Redis = addr
 	s := startServer(t, cfg)
 	rc := redis.NewClient(&redis.Options{Addr: addr})
@@ -332,5 +340,5 @@ func TestRedisQueueMirror(t *testing.T) {
 	}
 	eventually(t, 5*time.Second, "3 entries in the Redis list", func() bool { return llen() == 3 })
 	wg.Wait()
-	eventually(t, 5*time.Second, "an empty Redis list", func() bool { return llen() == 0 })
+	eventually(t, 10*time.Second, "an empty Redis list", func() bool { return llen() == 0 })
 }
