@@ -218,12 +218,22 @@ type Reaction struct {
 	UnderProvisionTimeshare float64        `json:"underProvisionTimeshare"`
 	OverProvisionTimeshare  float64        `json:"overProvisionTimeshare"`
 	PerReplicaCapacity      float64        `json:"perReplicaCapacity,omitempty"`
+	// CapacityMethod names the estimator behind PerReplicaCapacity
+	// ("saturation" or "utilization"); empty when it could not be measured.
+	CapacityMethod string `json:"capacityMethod,omitempty"`
+	// Notes say which figures could not be derived and why (no SLO, no
+	// replica signal, capacity unknown).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // StepReaction is the reaction to one load step. A nil figure means the
 // step never got that far.
 type StepReaction struct {
-	Stage            string   `json:"stage"`
+	Stage string `json:"stage"`
+	// Kind is "boundary" (the rate jumps at a stage start) or "ramp" (the
+	// rate rises within a stage; the step is when it outgrew the replicas
+	// ready at the ramp's start).
+	Kind             string   `json:"kind,omitempty"`
 	AtSeconds        float64  `json:"atSeconds"`
 	FromRate         float64  `json:"fromRate"`
 	ToRate           float64  `json:"toRate"`
