@@ -15,6 +15,7 @@ var LatencyBuckets = []float64{0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 
 type latencyWindow struct {
 	keep    time.Duration
 	entries []latencyEntry
+	head    int // entries before head have left the window
 }
 
 type latencyEntry struct {
@@ -34,18 +35,19 @@ func (w *latencyWindow) add(at, latency time.Duration) {
 		}
 	}
 	w.entries = append(w.entries, latencyEntry{at: at, bucket: b})
-	drop := 0
-	for drop < len(w.entries) && w.entries[drop].at < at-w.keep {
-		drop++
+	for w.head < len(w.entries) && w.entries[w.head].at < at-w.keep {
+		w.head++
 	}
-	if drop > 0 {
-		w.entries = append(w.entries[:0], w.entries[drop:]...)
+	// Compact once half the slice is stale: amortised O(1) per completion.
+	if w.head > len(w.entries)/2 {
+		w.entries = append(w.entries[:0], w.entries[w.head:]...)
+		w.head = 0
 	}
 }
 
 func (w *latencyWindow) quantile(now, window time.Duration, q float64) float64 {
 	counts := make([]float64, len(LatencyBuckets)+1)
-	for _, e := range w.entries {
+	for _, e := range w.entries[w.head:] {
 		if e.at > now-window {
 			counts[e.bucket]++
 		}
