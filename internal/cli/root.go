@@ -97,6 +97,7 @@ before/after report with a verdict that CI can gate on.`,
 		newCmdCompare(f, nil),
 		newCmdGate(f, nil),
 		newCmdSim(f, nil),
+		newCmdAdvise(f, nil),
 	)
 	return root
 }
