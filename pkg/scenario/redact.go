@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -27,9 +28,11 @@ func sensitiveHeader(name string) bool {
 }
 
 // RedactedCopy returns the scenario file as run — with the --set overrides
-// applied — and with literal credentials in request headers replaced by
-// REDACTED. Templated values ({{ env "TOKEN" }}) name a variable, not a
-// secret, and are kept, so the copy reruns with the same environment.
+// applied — and with literal credentials replaced by REDACTED: values of
+// credential headers (the target's, each request kind's and the Prometheus
+// auth headers), passwords in URLs and credential query parameters.
+// Templated values ({{ env "TOKEN" }}) name a variable, not a secret, and
+// are kept, so the copy reruns with the same environment.
 func RedactedCopy(data []byte, set []string) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -46,11 +49,19 @@ func RedactedCopy(data []byte, set []string) ([]byte, error) {
 	}
 	target := child(root, "target")
 	redactHeaders(child(target, "headers"))
+	redactURLNode(child(target, "url"))
 	if reqs := child(target, "requests"); reqs != nil && reqs.Kind == yaml.SequenceNode {
 		for _, r := range reqs.Content {
 			redactHeaders(child(r, "headers"))
+			redactURLNode(child(r, "url"))
+			redactURLNode(child(r, "path"))
 		}
 	}
+	observe := child(root, "observe")
+	prom := child(observe, "prometheus")
+	redactURLNode(child(prom, "url"))
+	redactHeaders(child(child(prom, "auth"), "headers"))
+	redactURLNode(child(child(observe, "scrape"), "url"))
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -84,16 +95,71 @@ func redactHeaders(h *yaml.Node) {
 	}
 }
 
-// RedactURL hides a URL's password.
+func redactURLNode(n *yaml.Node) {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return
+	}
+	if r := RedactURL(n.Value); r != n.Value {
+		n.Value = r
+	}
+}
+
+// sensitiveParam tells whether a URL query parameter carries a credential
+// (?api_key=..., ?access_token=..., a presigned URL's signature).
+func sensitiveParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range []string{"token", "secret", "password", "passwd", "pwd", "key", "signature", "sig", "auth", "credential", "session"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// RedactURL hides a URL's password and the values of its credential query
+// parameters. The rest of the text is kept byte for byte, so a templated
+// URL stays readable; templated values name a variable and are kept.
 func RedactURL(raw string) string {
-	at := strings.Index(raw, "@")
-	scheme := strings.Index(raw, "://")
-	if at < 0 || scheme < 0 || at < scheme {
-		return raw
+	out := raw
+	if scheme := strings.Index(out, "://"); scheme >= 0 {
+		rest := out[scheme+3:]
+		// The authority ends at the first /, ? or #; a @ after it is not userinfo.
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+			if user, pw, ok := strings.Cut(rest[:at], ":"); ok && pw != "" && !strings.Contains(pw, "{{") {
+				out = out[:scheme+3] + user + ":" + Redacted + rest[at:]
+			}
+		}
 	}
-	userinfo := raw[scheme+3 : at]
-	if user, _, ok := strings.Cut(userinfo, ":"); ok {
-		return raw[:scheme+3] + user + ":" + Redacted + raw[at:]
+	q := strings.Index(out, "?")
+	if q < 0 {
+		return out
 	}
-	return raw
+	query, frag := out[q+1:], ""
+	if h := strings.Index(query, "#"); h >= 0 {
+		query, frag = query[:h], query[h:]
+	}
+	params := strings.Split(query, "&")
+	changed := false
+	for i, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || v == "" || strings.Contains(v, "{{") {
+			continue
+		}
+		name := k
+		if u, err := url.QueryUnescape(k); err == nil {
+			name = u
+		}
+		if sensitiveParam(name) {
+			params[i] = k + "=" + Redacted
+			changed = true
+		}
+	}
+	if !changed {
+		return out
+	}
+	return out[:q+1] + strings.Join(params, "&") + frag
 }
