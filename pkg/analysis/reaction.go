@@ -261,7 +261,9 @@ func (a *run) holdEnd(st step) float64 {
 	return end
 }
 
-// scaleKinds are the event kinds that count for each reaction figure.
+// firstIncrease is the first time in [from, to) at which the series rose
+// or an event of the kind (for decisions, also an autoscaler's rescale
+// event) raised the replica count.
 func (a *run) firstIncrease(kind string, s series, from, to float64) (float64, bool) {
 	best, found := 0.0, false
 	take := func(t float64) {
