@@ -84,7 +84,7 @@ func Parse(data []byte, file string, opts Options) (*Scenario, error) {
 			return nil, fail(problem.Problem{Message: "file is empty"})
 		}
 		ix := &index{}
-		return nil, fail(ix.typeProblems(err)...)
+		return nil, fail(hintTabs(data, parserLines(ix.typeProblems(err)))...)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
@@ -119,4 +119,47 @@ func Parse(data []byte, file string, opts Options) (*Scenario, error) {
 		return nil, fail(probs...)
 	}
 	return &s, nil
+}
+
+// hintTabs explains yaml.v3's "found character that cannot start any token"
+// when the character is a tab: YAML indents with spaces only, and editors
+// hide the difference.
+func hintTabs(data []byte, ps []problem.Problem) []problem.Problem {
+	lines := bytes.Split(data, []byte("\n"))
+	for i, p := range ps {
+		if p.Line < 1 || p.Line > len(lines) || !strings.Contains(p.Message, "cannot start any token") {
+			continue
+		}
+		if bytes.ContainsRune(lines[p.Line-1], '\t') {
+			ps[i].Message += " (a tab character: indent YAML with spaces)"
+		}
+	}
+	return ps
+}
+
+// parserErrors are the messages of yaml.v3's parser (not its scanner),
+// whose line numbers it reports counted from 0, and leaves out on the
+// first line.
+var parserErrors = map[string]bool{
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"did not find expected key":              true,
+	"did not find expected node content":     true,
+	"found duplicate %TAG directive":         true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found undefined tag handle":             true,
+}
+
+// parserLines turns the parser's 0-based lines into the editor's.
+func parserLines(ps []problem.Problem) []problem.Problem {
+	for i, p := range ps {
+		if parserErrors[p.Message] {
+			ps[i].Line = p.Line + 1
+		}
+	}
+	return ps
 }

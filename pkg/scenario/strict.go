@@ -191,7 +191,34 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-var yamlErrLine = regexp.MustCompile(`^line (\d+)(?::(\d+))?: (.*)$`)
+var (
+	yamlErrLine = regexp.MustCompile(`^line (\d+)(?::(\d+))?: (.*)$`)
+	// yamlErrValue is the offending value yaml.v3 quotes, cut to a prefix
+	// and "..." when long: cannot unmarshal !!str `many` into int.
+	yamlErrValue = regexp.MustCompile("`([^`]*)`")
+)
+
+// pathOfValue picks, among the paths whose values start on one line (a flow
+// mapping such as {maxInFlight: many, stages: [...]}), the one holding the
+// value an error message quotes; else the innermost, last one.
+func (ix *index) pathOfValue(paths []string, msg string) string {
+	last := paths[len(paths)-1]
+	m := yamlErrValue.FindStringSubmatch(msg)
+	if m == nil {
+		return last
+	}
+	v, cut := strings.CutSuffix(m[1], "...")
+	for _, path := range paths {
+		n := ix.nodes[path]
+		if n.Kind != yaml.ScalarNode {
+			continue
+		}
+		if n.Value == v || cut && strings.HasPrefix(n.Value, v) {
+			return path
+		}
+	}
+	return last
+}
 
 // typeProblems turns yaml.v3's decode errors into problems placed on the
 // field path whose value sits on the reported line.
@@ -219,6 +246,7 @@ func (ix *index) typeProblems(err error) []problem.Problem {
 						}
 					}
 				} else {
+					p.Path = ix.pathOfValue(paths, sm[3])
 					p.Column = ix.nodes[p.Path].Column
 				}
 			}

@@ -8,12 +8,14 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/surge-sh/surge/pkg/assert"
 	"github.com/surge-sh/surge/pkg/load"
 	"github.com/surge-sh/surge/pkg/problem"
+	"github.com/surge-sh/surge/pkg/units"
 )
 
 var nameRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$`)
@@ -158,6 +160,10 @@ func unwrapPathError(err error) error {
 	return err
 }
 
+// MaxScheduleDuration bounds a run's schedule: a week holds any soak test,
+// while 1000h is a typo that would tie up a runner for a month.
+const MaxScheduleDuration = 7 * 24 * time.Hour
+
 // validateLoad checks the stages and returns the set of stage names.
 func (s *Scenario) validateLoad(ps *problem.List) map[string]bool {
 	names := map[string]bool{}
@@ -171,6 +177,12 @@ func (s *Scenario) validateLoad(ps *problem.List) map[string]bool {
 	if l.MaxRate < 0 {
 		ps.Addf("load.maxRate", "must be positive")
 	}
+	var total time.Duration
+	defer func() {
+		if total > MaxScheduleDuration {
+			ps.Addf("load.stages", "the stages last %v together, longer than a run may last: at most %v", units.Duration(total), units.Duration(MaxScheduleDuration))
+		}
+	}()
 	for i, st := range l.Stages {
 		p := problem.Index("load.stages", i)
 		switch {
@@ -182,8 +194,13 @@ func (s *Scenario) validateLoad(ps *problem.List) map[string]bool {
 			ps.Addf(p+".name", "%q must be lower-case letters, digits, '.', '_' or '-'", st.Name)
 		}
 		names[st.Name] = true
-		if st.Duration <= 0 {
+		switch {
+		case st.Duration <= 0:
 			ps.Addf(p+".duration", "must be positive (e.g. 30s, 2m)")
+		case st.Duration.D() > MaxScheduleDuration:
+			ps.Addf(p+".duration", "%v is longer than a run may last: at most %v", st.Duration, units.Duration(MaxScheduleDuration))
+		default:
+			total += st.Duration.D()
 		}
 		shape, err := st.Rate.Parse()
 		if err != nil {
