@@ -206,13 +206,19 @@ func (k *kubeSource) check(ctx context.Context) error {
 	}
 	var errs []error
 	if k.cfg.ScaledObject != "" {
-		if _, err := k.dyn.Resource(ScaledObjectResource).Namespace(ns).Get(ctx, k.cfg.ScaledObject, metav1.GetOptions{}); err != nil {
+		so, err := k.dyn.Resource(ScaledObjectResource).Namespace(ns).Get(ctx, k.cfg.ScaledObject, metav1.GetOptions{})
+		if err != nil {
 			errs = append(errs, apiError(err, "get", "scaledobjects.keda.sh", k.cfg.ScaledObject, ns))
+		} else {
+			k.resolveHPA(so)
 		}
 	}
-	if k.cfg.HPA != "" {
-		if _, err := k.client.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, k.cfg.HPA, metav1.GetOptions{}); err != nil {
-			errs = append(errs, apiError(err, "get", "horizontalpodautoscalers.autoscaling", k.cfg.HPA, ns))
+	k.mu.Lock()
+	hpaName := k.hpaName
+	k.mu.Unlock()
+	if hpaName != "" {
+		if _, err := k.client.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, hpaName, metav1.GetOptions{}); err != nil {
+			errs = append(errs, apiError(err, "get", "horizontalpodautoscalers.autoscaling", hpaName, ns))
 		}
 	}
 	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
@@ -252,8 +258,9 @@ func (k *kubeSource) poll(ctx context.Context, start, now time.Time) ([]reading,
 	if k.cfg.ScaledObject != "" {
 		so, err := k.dyn.Resource(ScaledObjectResource).Namespace(ns).Get(ctx, k.cfg.ScaledObject, metav1.GetOptions{})
 		if err != nil {
-			errs = append(errs, apiError(err, "get", "scaledobjects.keda.sh", k.cfg.ScaledObject, ns))
+			rs = append(rs, reading{signal: "keda_active", unit: "bool", err: apiError(err, "get", "scaledobjects.keda.sh", k.cfg.ScaledObject, ns)})
 		} else {
+			k.resolveHPA(so)
 			r, e := k.scaledObject(so, now, first)
 			rs, evs = append(rs, r...), append(evs, e...)
 		}
@@ -264,7 +271,7 @@ func (k *kubeSource) poll(ctx context.Context, start, now time.Time) ([]reading,
 	if hpaName != "" {
 		hpa, err := k.client.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, hpaName, metav1.GetOptions{})
 		if err != nil {
-			errs = append(errs, apiError(err, "get", "horizontalpodautoscalers.autoscaling", hpaName, ns))
+			rs = append(rs, reading{signal: SignalReplicasDesired, err: apiError(err, "get", "horizontalpodautoscalers.autoscaling", hpaName, ns)})
 		} else {
 			r, e := k.hpa(hpa, start, now, first)
 			rs, evs = append(rs, r...), append(evs, e...)
@@ -381,14 +388,6 @@ func sanitize(s string) string {
 func (k *kubeSource) scaledObject(so *unstructured.Unstructured, now time.Time, first bool) ([]reading, []timedEvent) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.cfg.HPA == "" {
-		if name, _, _ := unstructured.NestedString(so.Object, "status", "hpaName"); name != "" {
-			k.hpaName = name
-		} else if k.hpaName == "" {
-			// KEDA names the HPA it creates keda-hpa-<scaledobject>.
-			k.hpaName = "keda-hpa-" + so.GetName()
-		}
-	}
 	var rs []reading
 	var evs []timedEvent
 	if k.soConds == nil {
@@ -436,6 +435,21 @@ func (k *kubeSource) scaledObject(so *unstructured.Unstructured, now time.Time, 
 		}})
 	}
 	return rs, evs
+}
+
+// resolveHPA finds the HPA a ScaledObject owns, unless one is configured.
+func (k *kubeSource) resolveHPA(so *unstructured.Unstructured) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cfg.HPA != "" {
+		return
+	}
+	if name, _, _ := unstructured.NestedString(so.Object, "status", "hpaName"); name != "" {
+		k.hpaName = name
+	} else if k.hpaName == "" {
+		// KEDA names the HPA it creates keda-hpa-<scaledobject>.
+		k.hpaName = "keda-hpa-" + so.GetName()
+	}
 }
 
 func str(v any) string {

@@ -190,6 +190,7 @@ func TestKubeForbiddenNamesVerbResourceNamespace(t *testing.T) {
 			k, cs, dyn := newFakeKube(t, deployment(3, 3), hpaObject(3))
 			k.cfg.ScaledObject = ""
 			k.cfg.HPA = "keda-hpa-ai-inference-scaler"
+			k.hpaName = k.cfg.HPA
 			_ = dyn
 			cs.PrependReactor(tt.verb, tt.resource, func(a k8stesting.Action) (bool, runtime.Object, error) {
 				return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: tt.group, Resource: tt.resource}, "", nil)
@@ -278,5 +279,36 @@ func TestWatchEmitsEventsOfTheTargetOnce(t *testing.T) {
 	case e := <-got:
 		t.Fatalf("unexpected event %+v", e.ev)
 	default:
+	}
+}
+
+// TestKubeMissingHPAIsASignalGap: the Deployment still counts when its HPA
+// cannot be read; only the HPA's signal has the gap.
+func TestKubeMissingHPAIsASignalGap(t *testing.T) {
+	k, _, _ := newFakeKube(t, deployment(3, 3))
+	k.cfg.ScaledObject = ""
+	k.hpaName = "missing-hpa"
+	clock := &fakeClock{t: t0}
+	o := newTestObserver(clock, k)
+	o.start = t0
+	o.pollOnce(context.Background(), o.sources[0])
+	clock.Set(t0.Add(5 * time.Second))
+	o.pollOnce(context.Background(), o.sources[0])
+	o.end = t0.Add(10 * time.Second)
+	signals, _, infos := o.Result(nil)
+	for _, s := range signals {
+		switch s.Name {
+		case "replicas":
+			if len(s.Gaps) != 0 || len(s.Points) != 2 {
+				t.Errorf("replicas %+v", s)
+			}
+		case "replicas_desired":
+			if len(s.Gaps) != 1 || !strings.Contains(s.Gaps[0].Error, `horizontalpodautoscalers.autoscaling "missing-hpa" in namespace "ai-services": not found`) {
+				t.Errorf("replicas_desired gaps %+v", s.Gaps)
+			}
+		}
+	}
+	if infos[0].OK || len(infos[0].Gaps) != 0 || !strings.Contains(infos[0].Error, "missing-hpa") {
+		t.Errorf("source info %+v", infos[0])
 	}
 }

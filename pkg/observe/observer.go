@@ -439,7 +439,15 @@ func (o *Observer) Result(stages []Span) ([]report.Signal, report.Scaling, []rep
 			gaps = mergeGaps(append([]report.Gap{{FromSeconds: 0, ToSeconds: to, Error: s.checked.Error()}}, gaps...))
 		}
 		info := report.SourceInfo{Name: m.name, Kind: m.kind, Detail: m.detail, Gaps: gaps}
-		info.OK = len(gaps) == 0 && s.checked == nil
+		// A signal that failed on its own (a query with no result) makes
+		// the source not OK either, though the source itself answered.
+		signalGaps := false
+		for k, sd := range o.series {
+			if k.source == m.name && !sd.ranged && len(sd.gaps.closed(end)) > 0 {
+				signalGaps = true
+			}
+		}
+		info.OK = len(gaps) == 0 && !signalGaps && s.checked == nil
 		if !info.OK {
 			info.Error = s.lastErr
 		}
