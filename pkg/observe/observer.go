@@ -405,7 +405,7 @@ func (o *Observer) Result(stages []Span) ([]report.Signal, report.Scaling, []rep
 		// A range query read the stored history, so the live failures
 		// of this signal no longer leave holes in it.
 		if !sd.ranged {
-			sig.Gaps = mergeGaps(append(win.gaps.closed(end), sd.gaps.closed(end)...))
+			sig.Gaps = mergeGaps(append(sourceGaps(win, end), sd.gaps.closed(end)...))
 		}
 		signals = append(signals, sig)
 		if kind, ok := replicaKinds[name]; ok {
@@ -428,16 +428,7 @@ func (o *Observer) Result(stages []Span) ([]report.Signal, report.Scaling, []rep
 	var infos []report.SourceInfo
 	for _, s := range o.sources {
 		m := s.src.meta()
-		gaps := s.gaps.closed(end)
-		if s.checked != nil {
-			// Unreachable at start (so optional): the gap runs from the
-			// start until the first successful poll.
-			to := end
-			if s.firstOK != nil {
-				to = *s.firstOK
-			}
-			gaps = mergeGaps(append([]report.Gap{{FromSeconds: 0, ToSeconds: to, Error: s.checked.Error()}}, gaps...))
-		}
+		gaps := sourceGaps(s, end)
 		info := report.SourceInfo{Name: m.name, Kind: m.kind, Detail: m.detail, Gaps: gaps}
 		// A signal that failed on its own (a query with no result) makes
 		// the source not OK either, though the source itself answered.
@@ -457,6 +448,20 @@ func (o *Observer) Result(stages []Span) ([]report.Signal, report.Scaling, []rep
 		infos = append(infos, info)
 	}
 	return signals, scaling, infos
+}
+
+// sourceGaps is where a source gave nothing. One that was unreachable at the
+// start (so optional) has a gap from the start until its first good poll.
+func sourceGaps(s *sourceState, end float64) []report.Gap {
+	gaps := s.gaps.closed(end)
+	if s.checked == nil {
+		return gaps
+	}
+	to := end
+	if s.firstOK != nil {
+		to = *s.firstOK
+	}
+	return mergeGaps(append([]report.Gap{{FromSeconds: 0, ToSeconds: to, Error: s.checked.Error()}}, gaps...))
 }
 
 var replicaWords = map[string]string{

@@ -235,3 +235,27 @@ func TestNaNIsNoSampleAndNoGap(t *testing.T) {
 		t.Fatalf("info %+v", infos[0])
 	}
 }
+
+// TestOptionalSourceThatComesUpLate: an optional source unreachable at the
+// start has a gap from the start until its first good poll, on itself and
+// on its signals.
+func TestOptionalSourceThatComesUpLate(t *testing.T) {
+	clock := &fakeClock{t: t0}
+	src := &fakeSource{name: "prometheus", prio: 2, optional: true, checkErr: errors.New("connection refused")}
+	o := newTestObserver(clock, src)
+	if err := o.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	o.start = t0
+	o.record(o.sources[0], t0, nil, nil, errors.New("connection refused"))
+	o.record(o.sources[0], t0.Add(10*time.Second), []reading{{signal: "gpu", value: 0.9}}, nil, nil)
+	o.end = t0.Add(20 * time.Second)
+	signals, _, infos := o.Result(nil)
+	want := []report.Gap{{FromSeconds: 0, ToSeconds: 10, Error: "connection refused"}}
+	if !reflect.DeepEqual(infos[0].Gaps, want) || infos[0].OK {
+		t.Errorf("source %+v, want gaps %+v", infos[0], want)
+	}
+	if len(signals) != 1 || !reflect.DeepEqual(signals[0].Gaps, want) {
+		t.Errorf("signals %+v, want gaps %+v", signals, want)
+	}
+}
