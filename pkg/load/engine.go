@@ -6,6 +6,8 @@ import (
 	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +25,13 @@ const (
 	DefaultMaxBody = 512
 	// flushEvery bounds what a crash can lose from the results stream.
 	flushEvery = time.Second
+	// DefaultIdleConnTimeout closes connections idle this long. vegeta
+	// keeps up to 10000 idle connections per host with no timeout, so the
+	// pool ratchets up to the largest concurrency spike of the run and a
+	// long run holds more memory than a short one. Go reuses the most
+	// recently idled connection first, so connections opened for a spike
+	// are the ones that sit idle and close.
+	DefaultIdleConnTimeout = 5 * time.Second
 )
 
 // Options configure one run of the engine.
@@ -114,7 +123,15 @@ func (e *Engine) Run(ctx context.Context) (*Outcome, error) {
 	if maxInFlight == 0 {
 		maxInFlight = vegeta.DefaultMaxWorkers
 	}
+	dialer := &net.Dialer{KeepAlive: 30 * time.Second}
+	client := &http.Client{Transport: &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         dialer.DialContext,
+		MaxIdleConnsPerHost: vegeta.DefaultConnections,
+		IdleConnTimeout:     DefaultIdleConnTimeout,
+	}}
 	atk := vegeta.NewAttacker(
+		vegeta.Client(client), // first: the options below adjust its transport
 		vegeta.Timeout(o.Timeout),
 		vegeta.MaxWorkers(maxInFlight),
 		vegeta.Workers(min(maxInFlight, vegeta.DefaultWorkers)),
