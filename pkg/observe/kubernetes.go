@@ -51,6 +51,7 @@ type kubeSource struct {
 	hpaConds   map[string]string
 	soConds    map[string]string
 	triggers   map[string]bool
+	health     map[string]string
 	watchErr   string
 	polledOnce bool
 }
@@ -391,7 +392,7 @@ func (k *kubeSource) scaledObject(so *unstructured.Unstructured, now time.Time, 
 	var rs []reading
 	var evs []timedEvent
 	if k.soConds == nil {
-		k.soConds, k.triggers = map[string]string{}, map[string]bool{}
+		k.soConds, k.triggers, k.health = map[string]string{}, map[string]bool{}, map[string]string{}
 	}
 	conds, _, _ := unstructured.NestedSlice(so.Object, "status", "conditions")
 	for _, c := range conds {
@@ -432,6 +433,21 @@ func (k *kubeSource) scaledObject(so *unstructured.Unstructured, now time.Time, 
 		}
 		evs = append(evs, timedEvent{at: now, ev: report.ScaleEvent{
 			Reason: fmt.Sprintf("trigger %s %s", name, word), Source: "scaledobject", Kind: "event",
+		}})
+	}
+	// status.health: a scaler that starts failing (KEDA counts the
+	// failures and, past a threshold, falls back) or recovers.
+	health, _, _ := unstructured.NestedMap(so.Object, "status", "health")
+	for _, name := range sortedKeys(health) {
+		m, _ := health[name].(map[string]any)
+		status := str(m["status"])
+		prev, seen := k.health[name]
+		k.health[name] = status
+		if first || seen && prev == status || !seen && status == "Happy" {
+			continue
+		}
+		evs = append(evs, timedEvent{at: now, ev: report.ScaleEvent{
+			Reason: fmt.Sprintf("scaler %s health %s", name, status), Source: "scaledobject", Kind: "event",
 		}})
 	}
 	return rs, evs

@@ -55,6 +55,10 @@ func hpaObject(desired int32, conds ...autoscalingv2.HorizontalPodAutoscalerCond
 }
 
 func scaledObject(active string, triggerActive bool) *unstructured.Unstructured {
+	health := "Happy"
+	if triggerActive {
+		health = "Failing"
+	}
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
 		"metadata": map[string]any{"name": "ai-inference-scaler", "namespace": testNS},
@@ -65,6 +69,7 @@ func scaledObject(active string, triggerActive bool) *unstructured.Unstructured 
 				map[string]any{"type": "Fallback", "status": "False", "reason": "NoFallbackFound", "message": "No fallbacks are active on this scaled object"},
 			},
 			"triggersActivity": map[string]any{"s0-redis-ai_request_queue": map[string]any{"isActive": triggerActive}},
+			"health":           map[string]any{"s1-prometheus": map[string]any{"numberOfFailures": int64(0), "status": health}},
 		},
 	}}
 }
@@ -156,6 +161,7 @@ func TestKubePoll(t *testing.T) {
 	wantReasons := []string{
 		"scaledobject|Active=True (ScalerActive): Scaling is performed because triggers are active",
 		"scaledobject|trigger s0-redis-ai_request_queue active",
+		"scaledobject|scaler s1-prometheus health Failing",
 		"hpa|ScalingLimited=True (TooManyReplicas): the desired replica count is more than the maximum replica count",
 		"pod|pod ai-inference-a-2 ready",
 	}

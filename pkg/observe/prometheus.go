@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"text/template"
@@ -131,7 +132,7 @@ func renderQueries(signals map[string]string, vars map[string]string, scale map[
 }
 
 func (p *promSource) meta() sourceMeta {
-	return sourceMeta{name: "prometheus", kind: "prometheus", detail: fmt.Sprintf("%s, %d signals", p.url, len(p.queries)), optional: p.opt, priority: 2}
+	return sourceMeta{name: "prometheus", kind: "prometheus", detail: fmt.Sprintf("%s, %d signals", redact(p.url), len(p.queries)), optional: p.opt, priority: 2}
 }
 
 // check reaches the server and has it parse every query. A query that
@@ -297,6 +298,15 @@ func secret(getenv func(string) string, what, env, file string) (string, error) 
 		return strings.TrimSpace(string(b)), nil
 	}
 	return "", nil
+}
+
+// redact hides a password written into a URL, since details end up in reports.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
 }
 
 // headerTransport adds fixed headers to every request.

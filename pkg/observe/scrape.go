@@ -39,6 +39,7 @@ const maxScrapeBytes = 32 << 20
 // scrape interval.
 type scrapeSource struct {
 	url     string
+	shown   string // url without a password, for errors and reports
 	signals map[string]string
 	opt     bool
 	client  *http.Client
@@ -52,11 +53,11 @@ func newScrapeSource(cfg ScrapeConfig) *scrapeSource {
 	if len(signals) == 0 {
 		signals = DefaultScrapeSignals
 	}
-	return &scrapeSource{url: cfg.URL, signals: signals, opt: cfg.Optional, client: &http.Client{}, prev: map[string]buckets{}}
+	return &scrapeSource{url: cfg.URL, shown: redact(cfg.URL), signals: signals, opt: cfg.Optional, client: &http.Client{}, prev: map[string]buckets{}}
 }
 
 func (s *scrapeSource) meta() sourceMeta {
-	return sourceMeta{name: "scrape", kind: "scrape", detail: s.url, optional: s.opt, priority: 1}
+	return sourceMeta{name: "scrape", kind: "scrape", detail: s.shown, optional: s.opt, priority: 1}
 }
 
 func (s *scrapeSource) check(ctx context.Context) error {
@@ -67,22 +68,22 @@ func (s *scrapeSource) check(ctx context.Context) error {
 func (s *scrapeSource) fetch(ctx context.Context) (map[string]*dto.MetricFamily, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", s.url, err)
+		return nil, fmt.Errorf("scrape %s: %w", s.shown, err)
 	}
 	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeTextPlain)))
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: %w", s.url, err)
+		return nil, fmt.Errorf("scrape %s: %w", s.shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
-		return nil, fmt.Errorf("scrape %s: HTTP %d: %s", s.url, resp.StatusCode, strings.TrimSpace(string(body)))
+		return nil, fmt.Errorf("scrape %s: HTTP %d: %s", s.shown, resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(io.LimitReader(resp.Body, maxScrapeBytes))
 	if err != nil {
-		return nil, fmt.Errorf("scrape %s: parse: %w", s.url, err)
+		return nil, fmt.Errorf("scrape %s: parse: %w", s.shown, err)
 	}
 	return fams, nil
 }
@@ -101,7 +102,7 @@ func (s *scrapeSource) poll(ctx context.Context, _, _ time.Time) ([]reading, []t
 		fam, ok := fams[metric]
 		switch {
 		case !ok:
-			r.err = fmt.Errorf("scrape %s: no metric %q", s.url, metric)
+			r.err = fmt.Errorf("scrape %s: no metric %q", s.shown, metric)
 		case fam.GetType() == dto.MetricType_HISTOGRAM:
 			cur := mergeBuckets(fam)
 			prev, seen := s.prev[metric]
