@@ -300,9 +300,9 @@ func TestFindings(t *testing.T) {
 					"sloViolationSeconds": 16.0, "autoscaler": "hpa-cpu", "demandPeak": 6.0, "perReplicaCapacity": 10.0}},
 			},
 			words: map[string][]string{
-				FindingCPUBlind:      {"55%", "70%", "t=12s", "t=30s", "400", "16 s"},
+				FindingCPUBlind:      {"55%", "70%", "t=12s", "t=30s", "400", "16s"},
 				FindingLeadingSignal: {"Queue depth", "t=12s", "2s before", "t=14s", "scales on cpu"},
-				FindingNoAutoscaler:  {"stayed at 2", "60 req/s", "6 replicas", "16 s", "hpa-cpu"},
+				FindingNoAutoscaler:  {"stayed at 2", "60 req/s", "6 replicas", "16s", "hpa-cpu"},
 			},
 		},
 		{
@@ -327,7 +327,7 @@ func TestFindings(t *testing.T) {
 			},
 			words: map[string][]string{
 				FindingSlowScaleUp: {"8s after", "t=16s", "2s to decide", "6s for the new replicas", "cold start"},
-				FindingScaleLimit:  {"maximum of 6", "t=28s", "2 s", "needs 5 replicas"},
+				FindingScaleLimit:  {"maximum of 6", "t=28s", "2s there", "needs only 5 replicas"},
 			},
 		},
 		{

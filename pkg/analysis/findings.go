@@ -276,8 +276,8 @@ func (a *run) cpuBlind() (report.Finding, bool) {
 	if d, ok := maxIn(a.desired, from, to); ok {
 		ev["desiredReplicasMax"] = d
 	}
-	msg := fmt.Sprintf("CPU peaked at %s, under the HPA's %s target, from %s to %s while %s; the SLO was broken for %g s: a CPU-based autoscaler cannot see this saturation",
-		pct(cpuMax), pct(target), fmtSeconds(from), fmtSeconds(to), strings.Join(saw, " and "), float64(len(a.violated)))
+	msg := fmt.Sprintf("CPU peaked at %s, under the HPA's %s target, from %s to %s while %s; the SLO was broken for %s: a CPU-based autoscaler cannot see this saturation",
+		pct(cpuMax), pct(target), fmtSeconds(from), fmtSeconds(to), strings.Join(saw, " and "), fmtDuration(float64(len(a.violated))))
 	return report.Finding{ID: FindingCPUBlind, Severity: severityCritical, Message: msg, Evidence: ev}, true
 }
 
@@ -364,11 +364,15 @@ func (a *run) scaleLimit() (report.Finding, bool) {
 		"sloViolationSecondsAtMax": float64(n),
 		"peakRate":                 peak,
 	}
-	msg := fmt.Sprintf("the replicas reached the autoscaler's maximum of %g at %s and the SLO stayed broken for %d s there", limit, fmtSeconds(first), n)
+	msg := fmt.Sprintf("the replicas reached the autoscaler's maximum of %g at %s and the SLO stayed broken for %s there", limit, fmtSeconds(first), fmtDuration(float64(n)))
 	if a.capErr == nil {
 		need := ceilRatio(peak, a.capacity.PerReplica)
 		ev["demandPeak"], ev["perReplicaCapacity"] = need, a.capacity.PerReplica
-		msg += fmt.Sprintf(": the peak of %g req/s needs %g replicas at %g req/s each", peak, need, round(a.capacity.PerReplica, 1))
+		if need > limit {
+			msg += fmt.Sprintf(": the peak of %g req/s needs %g replicas at %g req/s each; raise the maximum", peak, need, round(a.capacity.PerReplica, 1))
+		} else {
+			msg += fmt.Sprintf(": the peak of %g req/s needs only %g replicas at %g req/s each, so the limit held the catch-up back", peak, need, round(a.capacity.PerReplica, 1))
+		}
 	}
 	return report.Finding{ID: FindingScaleLimit, Severity: severityCritical, Message: msg, Evidence: ev}, true
 }
@@ -407,8 +411,8 @@ func (a *run) noActivity() (report.Finding, bool) {
 		ev["demandPeak"], ev["perReplicaCapacity"] = d, a.capacity.PerReplica
 		need = fmt.Sprintf(", which needs %g replicas at %g req/s each", d, round(a.capacity.PerReplica, 1))
 	}
-	msg := fmt.Sprintf("replicas stayed at %g for the whole run while the target rate rose from %g to %g req/s%s, and the SLO was broken for %d s: %s never acted",
-		replicas, st.FromRate, peak, need, len(a.violated), who)
+	msg := fmt.Sprintf("replicas stayed at %g for the whole run while the target rate rose from %g to %g req/s%s, and the SLO was broken for %s: %s never acted",
+		replicas, st.FromRate, peak, need, fmtDuration(float64(len(a.violated))), who)
 	return report.Finding{ID: FindingNoAutoscaler, Severity: severityCritical, Message: msg, Evidence: ev}, true
 }
 
