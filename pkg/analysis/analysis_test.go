@@ -349,6 +349,19 @@ func TestFindings(t *testing.T) {
 			words: map[string][]string{FindingLeadingSignal: {"Queue depth", "t=18s", "GPU utilisation at t=16s"}},
 		},
 		{
+			// An autoscaler on GPU utilisation: the GPU crossed at t=16,
+			// the queue at t=18, within one 2 s sample of each other. No
+			// signal is earlier than the one it scales on: no
+			// leading-signal.
+			name: "autoscaler on a tied signal", file: "keda-ramp.json",
+			opts: Options{Autoscaler: "custom", ScalingSignals: []string{"gpu"}},
+			want: []report.Finding{
+				{ID: FindingSlowScaleUp, Severity: "warning", Evidence: map[string]any{
+					"stage": "ramp", "stepAtSeconds": 16.0, "decisionSeconds": 2.0, "readySeconds": 8.0, "coldStartSeconds": 6.0,
+					"dominant": "coldStart", "sloBrokenAtSeconds": 20.0, "sloViolationSecondsBeforeReady": 4.0}},
+			},
+		},
+		{
 			// Without an SLO nothing can be judged: no finding fires.
 			name: "no slo", file: "hpa-blind.json", opts: hpaBlindOptions,
 			edit: func(r *report.Report) { r.SLO = nil },

@@ -153,13 +153,18 @@ func (a *run) leadingSignal() (report.Finding, bool) {
 	if earliest == nil {
 		return report.Finding{}, false
 	}
+	tied := func(c crossing) bool { return c.found && c.at <= earliest.at+math.Max(c.interval, earliest.interval) }
+	if a.opts.ScalingSignals != nil {
+		for _, c := range cs {
+			if tied(c) && slices.Contains(a.opts.ScalingSignals, c.signal) {
+				return report.Finding{}, false // the autoscaler watches a signal as early as any
+			}
+		}
+	}
 	lead := *earliest
 	for _, name := range signalPreference {
 		i := slices.IndexFunc(cs, func(c crossing) bool { return c.signal == name })
-		if i < 0 || !cs[i].found {
-			continue
-		}
-		if cs[i].at <= earliest.at+math.Max(cs[i].interval, earliest.interval) {
+		if i >= 0 && tied(cs[i]) {
 			lead = cs[i]
 			break
 		}
@@ -167,9 +172,6 @@ func (a *run) leadingSignal() (report.Finding, bool) {
 	leadSeconds := breach - lead.at
 	if leadSeconds <= 0 {
 		return report.Finding{}, false
-	}
-	if a.opts.ScalingSignals != nil && slices.Contains(a.opts.ScalingSignals, lead.signal) {
-		return report.Finding{}, false // the autoscaler already watches it
 	}
 	ev := map[string]any{
 		"signal":            lead.signal,
