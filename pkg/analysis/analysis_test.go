@@ -395,6 +395,17 @@ func TestFindings(t *testing.T) {
 	}
 }
 
+// A report with nothing in it (an aborted run before the first second)
+// gets an empty reaction whose notes say why, and no findings.
+func TestAnalyzeEmptyReport(t *testing.T) {
+	r := &report.Report{SchemaVersion: report.SchemaVersion, SLO: &report.SLO{P95Ms: 500}}
+	Analyze(r, hpaBlindOptions)
+	rc := r.Scaling.Reaction
+	if rc == nil || len(rc.Steps) != 0 || rc.ReplicaSeconds != 0 || len(rc.Notes) != 3 || len(r.Diagnosis) != 0 {
+		t.Fatalf("reaction %s, findings %s", jsonOf(rc), jsonOf(r.Diagnosis))
+	}
+}
+
 // Analyze replaces its own findings and keeps everyone else's.
 func TestAnalyzeIsRepeatable(t *testing.T) {
 	r := loadReport(t, "hpa-blind.json")
