@@ -226,9 +226,14 @@ func (o *Observer) loop(ctx context.Context, s *sourceState) {
 	}
 }
 
+// minPollTimeout keeps a short interval from turning a merely slow answer
+// (a target busy under the very load surge sends) into a gap: a late
+// sample is worth more than none, the ticker just skips the missed ticks.
+const minPollTimeout = 5 * time.Second
+
 // pollTimeout bounds one poll so that a hung server shows up as a gap
 // instead of stalling the loop.
-func (o *Observer) pollTimeout() time.Duration { return max(o.interval, time.Second) }
+func (o *Observer) pollTimeout() time.Duration { return max(o.interval, minPollTimeout) }
 
 func (o *Observer) pollOnce(ctx context.Context, s *sourceState) {
 	if ctx.Err() != nil {
