@@ -47,13 +47,12 @@ type kubeSource struct {
 	// ScaledObject owns.
 	hpaName string
 	// What the previous poll saw, to turn changes into events.
-	podReady   map[string]bool
-	hpaConds   map[string]string
-	soConds    map[string]string
-	triggers   map[string]bool
-	health     map[string]string
-	watchErr   string
-	polledOnce bool
+	podReady map[string]bool
+	hpaConds map[string]string
+	soConds  map[string]string
+	triggers map[string]bool
+	health   map[string]string
+	watchErr string
 }
 
 func newKubeSource(cfg KubernetesConfig, env Env) *kubeSource {
@@ -251,18 +250,13 @@ func (k *kubeSource) poll(ctx context.Context, start, now time.Time) ([]reading,
 	}
 	rs = append(rs, deploymentReadings(d)...)
 
-	k.mu.Lock()
-	first := !k.polledOnce
-	k.polledOnce = true
-	k.mu.Unlock()
-
 	if k.cfg.ScaledObject != "" {
 		so, err := k.dyn.Resource(ScaledObjectResource).Namespace(ns).Get(ctx, k.cfg.ScaledObject, metav1.GetOptions{})
 		if err != nil {
 			rs = append(rs, reading{signal: "keda_active", unit: "bool", err: apiError(err, "get", "scaledobjects.keda.sh", k.cfg.ScaledObject, ns)})
 		} else {
 			k.resolveHPA(so)
-			r, e := k.scaledObject(so, now, first)
+			r, e := k.scaledObject(so, now)
 			rs, evs = append(rs, r...), append(evs, e...)
 		}
 	}
@@ -274,7 +268,7 @@ func (k *kubeSource) poll(ctx context.Context, start, now time.Time) ([]reading,
 		if err != nil {
 			rs = append(rs, reading{signal: SignalReplicasDesired, err: apiError(err, "get", "horizontalpodautoscalers.autoscaling", hpaName, ns)})
 		} else {
-			r, e := k.hpa(hpa, start, now, first)
+			r, e := k.hpa(hpa, start, now)
 			rs, evs = append(rs, r...), append(evs, e...)
 		}
 	}
@@ -283,7 +277,7 @@ func (k *kubeSource) poll(ctx context.Context, start, now time.Time) ([]reading,
 		if err != nil {
 			errs = append(errs, apiError(err, "list", "pods", "", ns))
 		} else {
-			evs = append(evs, k.pods(pods.Items, start, now, first)...)
+			evs = append(evs, k.pods(pods.Items, start, now)...)
 		}
 	}
 	return rs, evs, errors.Join(errs...)
@@ -305,7 +299,7 @@ func deploymentReadings(d *appsv1.Deployment) []reading {
 
 // hpa reads the desired count, the metrics the HPA acted on, and turns
 // condition changes (AbleToScale, ScalingActive, ScalingLimited) into events.
-func (k *kubeSource) hpa(h *autoscalingv2.HorizontalPodAutoscaler, start, now time.Time, first bool) ([]reading, []timedEvent) {
+func (k *kubeSource) hpa(h *autoscalingv2.HorizontalPodAutoscaler, start, now time.Time) ([]reading, []timedEvent) {
 	q := "hpa/" + h.Name
 	rs := []reading{{signal: SignalReplicasDesired, query: q + " status.desiredReplicas", value: float64(h.Status.DesiredReplicas)}}
 	for _, m := range h.Status.CurrentMetrics {
@@ -315,7 +309,9 @@ func (k *kubeSource) hpa(h *autoscalingv2.HorizontalPodAutoscaler, start, now ti
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.hpaConds == nil {
+	// The first time the HPA is read sets the baseline, whenever that is.
+	first := k.hpaConds == nil
+	if first {
 		k.hpaConds = map[string]string{}
 	}
 	var evs []timedEvent
@@ -386,12 +382,13 @@ func sanitize(s string) string {
 // scaledObject reads KEDA's view: which HPA it owns, whether its triggers
 // are active, and its Ready/Active/Fallback conditions, whose changes become
 // events. KEDA's conditions carry no transition time, so the poll time is used.
-func (k *kubeSource) scaledObject(so *unstructured.Unstructured, now time.Time, first bool) ([]reading, []timedEvent) {
+func (k *kubeSource) scaledObject(so *unstructured.Unstructured, now time.Time) ([]reading, []timedEvent) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	var rs []reading
 	var evs []timedEvent
-	if k.soConds == nil {
+	first := k.soConds == nil
+	if first {
 		k.soConds, k.triggers, k.health = map[string]string{}, map[string]bool{}, map[string]string{}
 	}
 	conds, _, _ := unstructured.NestedSlice(so.Object, "status", "conditions")
@@ -475,10 +472,11 @@ func str(v any) string {
 
 // pods turns readiness changes of the target's Pods into events, at the
 // Ready condition's transition time when it is known.
-func (k *kubeSource) pods(pods []corev1.Pod, start, now time.Time, first bool) []timedEvent {
+func (k *kubeSource) pods(pods []corev1.Pod, start, now time.Time) []timedEvent {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	prev := k.podReady
+	first := prev == nil
 	cur := make(map[string]bool, len(pods))
 	type change struct {
 		at    time.Time

@@ -318,3 +318,39 @@ func TestKubeMissingHPAIsASignalGap(t *testing.T) {
 		t.Errorf("source info %+v", infos[0])
 	}
 }
+
+// TestKubeBaselineIsTheFirstSuccessfulRead: a ScaledObject that could not be
+// read on the first poll sets its baseline on the first poll that reads it,
+// rather than reporting every condition it already had as a change.
+func TestKubeBaselineIsTheFirstSuccessfulRead(t *testing.T) {
+	ctx := context.Background()
+	k, _, dyn := newFakeKube(t, deployment(3, 3), hpaObject(3), pod("ai-inference-a-1", true, t0.Add(-time.Hour)))
+	if _, err := dyn.Resource(ScaledObjectResource).Namespace(testNS).Create(ctx, scaledObject("True", true), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	failures := 1
+	dyn.PrependReactor("get", "scaledobjects", func(k8stesting.Action) (bool, runtime.Object, error) {
+		if failures > 0 {
+			failures--
+			return true, nil, apierrors.NewServiceUnavailable("etcd is down")
+		}
+		return false, nil, nil
+	})
+	rs, evs, err := k.poll(ctx, t0, t0)
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("first poll: err %v, events %+v", err, evs)
+	}
+	var soErr error
+	for _, r := range rs {
+		if r.signal == "keda_active" {
+			soErr = r.err
+		}
+	}
+	if soErr == nil || !strings.Contains(soErr.Error(), "etcd is down") {
+		t.Fatalf("keda_active error %v", soErr)
+	}
+	_, evs, err = k.poll(ctx, t0, t0.Add(5*time.Second))
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("second poll: err %v, events %+v", err, evs)
+	}
+}
