@@ -2,7 +2,6 @@ package observe
 
 import (
 	"context"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -153,13 +152,4 @@ func eventFromKube(ev *corev1.Event, at time.Time) timedEvent {
 		te.ev.To, te.toOnly = float64(to), true
 	}
 	return te
-}
-
-// inClusterNamespace is the namespace of the pod surge runs in.
-func inClusterNamespace() string {
-	b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
-	if err != nil || len(strings.TrimSpace(string(b))) == 0 {
-		return "default"
-	}
-	return strings.TrimSpace(string(b))
 }

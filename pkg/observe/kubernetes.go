@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -13,14 +12,12 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/surge-sh/surge/pkg/report"
 )
@@ -126,73 +123,6 @@ func (k *kubeSource) init() error {
 		k.mu.Unlock()
 	})
 	return k.initErr
-}
-
-func restConfig(cfg KubernetesConfig, env Env) (*rest.Config, string, error) {
-	getenv := env.Getenv
-	path := firstNonEmpty(env.Kubeconfig, cfg.Kubeconfig)
-	context := firstNonEmpty(env.KubeContext, cfg.Context)
-	kubeconfigEnv := getenv("KUBECONFIG")
-	if path == "" && kubeconfigEnv == "" && context == "" && getenv("KUBERNETES_SERVICE_HOST") != "" {
-		rc, err := rest.InClusterConfig()
-		if err != nil {
-			return nil, "", fmt.Errorf("in-cluster config: %w", err)
-		}
-		ns := cfg.Namespace
-		if ns == "" {
-			ns = inClusterNamespace()
-		}
-		return rc, ns, nil
-	}
-	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: path}
-	switch {
-	case path != "":
-	case kubeconfigEnv != "":
-		rules.Precedence = filepath.SplitList(kubeconfigEnv)
-	default:
-		rules.Precedence = []string{clientcmd.RecommendedHomeFile}
-	}
-	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: context})
-	rc, err := cc.ClientConfig()
-	if err != nil {
-		where := path
-		if where == "" {
-			where = strings.Join(rules.Precedence, string(filepath.ListSeparator))
-		}
-		return nil, "", fmt.Errorf("load kubeconfig %s: %w", where, err)
-	}
-	ns := cfg.Namespace
-	if ns == "" {
-		if ns, _, err = cc.Namespace(); err != nil || ns == "" {
-			ns = "default"
-		}
-	}
-	return rc, ns, nil
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// apiError says which permission or object is missing: a 403 names the
-// verb, the resource and the namespace, since that is what a Role grants.
-func apiError(err error, verb, resource, name, ns string) error {
-	obj := resource
-	if name != "" {
-		obj = fmt.Sprintf("%s %q", resource, name)
-	}
-	switch {
-	case apierrors.IsForbidden(err):
-		return fmt.Errorf("forbidden: cannot %s %s in namespace %q (apply the read-only Role in docs/observe.md): %w", verb, resource, ns, err)
-	case apierrors.IsNotFound(err):
-		return fmt.Errorf("%s %s in namespace %q: not found: %w", verb, obj, ns, err)
-	}
-	return fmt.Errorf("%s %s in namespace %q: %w", verb, obj, ns, err)
 }
 
 func (k *kubeSource) check(ctx context.Context) error {
