@@ -84,7 +84,7 @@ func TestKubernetesAgainstRealAPIServer(t *testing.T) {
 	at := func() float64 { return time.Since(start).Seconds() }
 	// Steps lie further apart than a poll interval plus the second that
 	// event timestamps may lose, so that their order is unambiguous.
-	pause := func() { time.Sleep(3 * time.Second) }
+	pause := func() { time.Sleep(3500 * time.Millisecond) }
 
 	pause()
 	t1 := at() // the autoscaler decides: 2 -> 5
@@ -113,7 +113,8 @@ func TestKubernetesAgainstRealAPIServer(t *testing.T) {
 	signals, scaling, sources := o.Result([]observe.Span{{Name: "run", Start: 0, End: end.Sub(start).Seconds()}})
 
 	t.Logf("timeline:%s", dump(scaling.Events))
-	tol := interval.Seconds() + 0.5 // one poll interval, and the time a poll takes
+	// One poll interval, plus the time the poll itself takes on a busy machine.
+	tol := interval.Seconds() + 1
 	type want struct {
 		step   int
 		t      float64
