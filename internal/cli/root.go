@@ -91,6 +91,7 @@ before/after report with a verdict that CI can gate on.`,
 	root.AddCommand(
 		newCmdRun(f, nil),
 		newCmdValidate(f, nil),
+		newCmdInit(f, nil),
 		newCmdVersion(f),
 		newCmdCompletion(f),
 		newCmdReport(f, nil),
