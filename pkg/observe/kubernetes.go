@@ -10,6 +10,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -159,8 +160,26 @@ func (k *kubeSource) check(ctx context.Context) error {
 	}
 	if _, err := k.client.CoreV1().Events(ns).List(ctx, metav1.ListOptions{Limit: 1}); err != nil {
 		errs = append(errs, apiError(err, "list", "events", "", ns))
+	} else if err := k.canWatchEvents(ctx, ns); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// canWatchEvents asks the API server whether the events watch will be
+// allowed, since a watch is only opened once the run has started. When
+// the question itself cannot be asked, the run goes on: the watch falls
+// back to listing, and its error shows in the source's detail.
+func (k *kubeSource) canWatchEvents(ctx context.Context, ns string) error {
+	review, err := k.client.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{
+		Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
+			Namespace: ns, Verb: "watch", Resource: "events",
+		}},
+	}, metav1.CreateOptions{})
+	if err != nil || review.Status.Allowed {
+		return nil
+	}
+	return fmt.Errorf("forbidden: cannot watch events in namespace %q (apply the read-only Role in docs/observe.md)", ns)
 }
 
 // poll reads the Deployment, the ScaledObject, the HPA and the Pods. What

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -90,6 +91,13 @@ func newFakeKube(t *testing.T, objs ...runtime.Object) (*kubeSource, *fake.Clien
 	cs := fake.NewClientset(objs...)
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
 		map[schema.GroupVersionResource]string{ScaledObjectResource: "ScaledObjectList"})
+	// The fake answers access reviews as it got them (not allowed); a
+	// real API server allows what the Role in the docs grants.
+	cs.PrependReactor("create", "selfsubjectaccessreviews", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		r := a.(k8stesting.CreateAction).GetObject().(*authorizationv1.SelfSubjectAccessReview).DeepCopy()
+		r.Status.Allowed = true
+		return true, r, nil
+	})
 	k := newKubeSource(KubernetesConfig{Namespace: testNS, Deployment: "ai-inference", ScaledObject: "ai-inference-scaler"}, Env{})
 	k.client, k.dyn, k.ns = cs, dyn, testNS
 	k.initOnce.Do(func() {})
@@ -189,6 +197,7 @@ func TestKubeForbiddenNamesVerbResourceNamespace(t *testing.T) {
 		{name: "deployment", verb: "get", resource: "deployments", group: "apps", want: `cannot get deployments.apps in namespace "ai-services"`},
 		{name: "pods", verb: "list", resource: "pods", want: `cannot list pods in namespace "ai-services"`},
 		{name: "events", verb: "list", resource: "events", want: `cannot list events in namespace "ai-services"`},
+		{name: "events watch", verb: "create", resource: "selfsubjectaccessreviews", want: `cannot watch events in namespace "ai-services"`},
 		{name: "hpa", verb: "get", resource: "horizontalpodautoscalers", group: "autoscaling", want: `cannot get horizontalpodautoscalers.autoscaling in namespace "ai-services"`},
 	}
 	for _, tt := range tests {
@@ -199,6 +208,10 @@ func TestKubeForbiddenNamesVerbResourceNamespace(t *testing.T) {
 			k.hpaName = k.cfg.HPA
 			_ = dyn
 			cs.PrependReactor(tt.verb, tt.resource, func(a k8stesting.Action) (bool, runtime.Object, error) {
+				if tt.resource == "selfsubjectaccessreviews" {
+					// The review answers; the answer is no.
+					return true, &authorizationv1.SelfSubjectAccessReview{}, nil
+				}
 				return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: tt.group, Resource: tt.resource}, "", nil)
 			})
 			err := k.check(context.Background())
