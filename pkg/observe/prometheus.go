@@ -227,7 +227,11 @@ func (p *promSource) finish(ctx context.Context, start, end time.Time, step time
 		case !ok:
 			r.err = fmt.Errorf("range query %q: want a matrix, got a %s", q.query, v.Type())
 		case len(m) != 1:
-			r.err = fmt.Errorf("range query %q: want 1 series, got %d", q.query, len(m))
+			var labels []string
+			for _, ss := range m {
+				labels = append(labels, ss.Metric.String())
+			}
+			r.err = fmt.Errorf("range query %q: want 1 series, got %d: %s", q.query, len(m), strings.Join(labels, ", "))
 		default:
 			for _, sp := range m[0].Values {
 				r.points = append(r.points, timedValue{at: sp.Timestamp.Time(), v: float64(sp.Value) * q.scale})
