@@ -11,6 +11,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/surge-sh/surge/pkg/analysis"
 	"github.com/surge-sh/surge/pkg/assert"
 	"github.com/surge-sh/surge/pkg/load"
 	"github.com/surge-sh/surge/pkg/report"
@@ -100,6 +101,7 @@ func rebuildReport(dir string) (*report.Report, error) {
 	if tail != nil {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the results stream ends in a partial record (%v): the %d results before it are counted", tail, n))
 	}
+	analysis.Analyze(rep, analysis.OptionsFromSim(scn.Target.Sim))
 	rep.Assertions, err = assert.Evaluate(scn.Assert, rep, nil)
 	if err != nil {
 		rep.Warnings = append(rep.Warnings, err.Error())

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/surge-sh/surge/pkg/analysis"
 	"github.com/surge-sh/surge/pkg/assert"
 	"github.com/surge-sh/surge/pkg/load"
 	"github.com/surge-sh/surge/pkg/observe"
@@ -276,6 +277,9 @@ func (st *runState) run(ctx context.Context, baseline *report.Report, formats []
 	if runErr != nil {
 		rep.Warnings = append(rep.Warnings, runErr.Error())
 	}
+	// Reaction figures and findings come before the assertions, which can
+	// read them (reaction.decision < 45s).
+	analysis.Analyze(rep, analysis.OptionsFromSim(scn.Target.Sim))
 	assertErr := error(nil)
 	rep.Assertions, assertErr = assert.Evaluate(scn.Assert, rep, baseline)
 	st.mu.Lock()
