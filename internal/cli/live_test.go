@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,50 +70,77 @@ func TestTerminalViewStreams(t *testing.T) {
 	v.Close()
 }
 
-// TestLiveViewInTmux runs the real binary in a tmux pane and reads the
-// screen back: the block is redrawn in place, so however long the run, the
-// screen and its scrollback hold it once.
-func TestLiveViewInTmux(t *testing.T) {
-	tmux, err := exec.LookPath("tmux")
+// tmuxPane runs a shell command in a detached tmux pane of a private
+// server and reads the pane back, scrollback included.
+type tmuxPane struct {
+	t    *testing.T
+	bin  string
+	sock string
+}
+
+func startTmux(t *testing.T, script string) *tmuxPane {
+	t.Helper()
+	bin, err := exec.LookPath("tmux")
 	if err != nil {
 		if testenv.RequireAll() {
 			t.Fatalf("tmux is not installed (apt-get install -y tmux)")
 		}
 		t.Skipf("tmux is not installed (apt-get install -y tmux)")
 	}
+	p := &tmuxPane{t: t, bin: bin, sock: filepath.Join(t.TempDir(), "tmux.sock")}
+	p.run("new-session", "-d", "-x", "120", "-y", "50", "-s", "surge", script)
+	t.Cleanup(func() { _ = exec.Command(bin, "-S", p.sock, "kill-server").Run() })
+	return p
+}
+
+func (p *tmuxPane) run(args ...string) string {
+	p.t.Helper()
+	cmd := exec.Command(p.bin, append([]string{"-S", p.sock, "-f", os.DevNull}, args...)...)
+	cmd.Env = append(os.Environ(), "TERM=xterm-256color")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("tmux %v: %v\n%s", args, err, b)
+	}
+	return string(b)
+}
+
+func (p *tmuxPane) screen() string {
+	return p.run("capture-pane", "-p", "-J", "-S", "-", "-t", "surge")
+}
+
+// countPrefix counts the screen lines that begin with prefix.
+func countPrefix(screen, prefix string) int {
+	n := 0
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestLiveViewInTmux runs the real binary in a tmux pane and reads the
+// screen back: the block is redrawn in place, so however long the run, the
+// screen and its scrollback hold it once.
+func TestLiveViewInTmux(t *testing.T) {
 	bin := buildSurgeBinary(t)
 	srv := newCountingTarget(t, 0)
-	dir := t.TempDir()
 	scn := writeScenarioFile(t, steadyScenario("tty", srv.URL, 20, 6*time.Second))
-	out := filepath.Join(dir, "out")
-	sock := filepath.Join(dir, "tmux.sock")
-	tm := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(tmux, append([]string{"-S", sock, "-f", os.DevNull}, args...)...)
-		cmd.Env = append(os.Environ(), "TERM=xterm-256color")
-		b, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("tmux %v: %v\n%s", args, err, b)
+	out := filepath.Join(t.TempDir(), "out")
+	pane := startTmux(t, fmt.Sprintf("%s run %s --out %s; echo SURGE-EXIT=$?; sleep 120", bin, scn, out))
+	screen := pane.screen
+	headCount := func(s string) int { return countPrefix(s, "surge tty  stage") }
+	// Mid-run: two or more redraws have happened. Any second from 0:02 on
+	// will do: the view rounds to the second, and a late tick can skip one.
+	var mid string
+	midRun := regexp.MustCompile(`0:0[2-4] / 0:06`)
+	pollUntil(t, 20*time.Second, "the run to reach 0:02", func() bool {
+		mid = screen()
+		if strings.Contains(mid, "SURGE-EXIT=") {
+			t.Fatalf("surge ended before the screen was read mid-run:\n%s", mid)
 		}
-		return string(b)
-	}
-	script := fmt.Sprintf("%s run %s --out %s; echo SURGE-EXIT=$?; sleep 120", bin, scn, out)
-	tm("new-session", "-d", "-x", "120", "-y", "50", "-s", "surge", script)
-	t.Cleanup(func() { _ = exec.Command(tmux, "-S", sock, "kill-server").Run() })
-	screen := func() string { return tm("capture-pane", "-p", "-J", "-S", "-", "-t", "surge") }
-
-	headCount := func(s string) int {
-		n := 0
-		for _, l := range strings.Split(s, "\n") {
-			if strings.HasPrefix(l, "surge tty  stage") {
-				n++
-			}
-		}
-		return n
-	}
-	// Mid-run: several redraws have happened by 3 s.
-	pollUntil(t, 20*time.Second, "the run to reach 0:03", func() bool { return strings.Contains(screen(), "0:03 / 0:06") })
-	mid := screen()
+		return midRun.MatchString(mid)
+	})
 	if n := headCount(mid); n != 1 {
 		t.Fatalf("mid-run the screen holds %d copies of the block, want 1:\n%s", n, mid)
 	}
@@ -138,4 +166,33 @@ func TestLiveViewInTmux(t *testing.T) {
 	if reportAt < blockAt {
 		t.Errorf("the final block should stay above the report:\n%s", end)
 	}
+}
+
+// TestLiveViewInterruptedInTmux presses Ctrl-C in the pane: the notice goes
+// above the block, which stays single, and the run ends with 130.
+func TestLiveViewInterruptedInTmux(t *testing.T) {
+	bin := buildSurgeBinary(t)
+	srv := newCountingTarget(t, 0)
+	scn := writeScenarioFile(t, steadyScenario("ctrlc", srv.URL, 20, 30*time.Second))
+	out := filepath.Join(t.TempDir(), "out")
+	pane := startTmux(t, fmt.Sprintf("%s run %s --out %s; echo SURGE-EXIT=$?; sleep 120", bin, scn, out))
+	pollUntil(t, 20*time.Second, "the run to reach 0:02", func() bool { return regexp.MustCompile(`0:0[2-9] / 0:30`).MatchString(pane.screen()) })
+	pane.run("send-keys", "-t", "surge", "C-c")
+	pollUntil(t, 30*time.Second, "surge to exit", func() bool { return strings.Contains(pane.screen(), "SURGE-EXIT=") })
+	end := pane.screen()
+	if !strings.Contains(end, "SURGE-EXIT=130") {
+		t.Fatalf("want exit 130 after Ctrl-C:\n%s", end)
+	}
+	if n := countPrefix(end, "surge ctrlc  stage"); n != 1 {
+		t.Errorf("the screen holds %d copies of the block, want 1:\n%s", n, end)
+	}
+	if n := countPrefix(end, "surge: interrupt: stopping the load"); n != 1 {
+		t.Errorf("the interrupt notice shows %d times, want once:\n%s", n, end)
+	}
+	notice := strings.Index(end, "surge: interrupt: stopping the load")
+	block := strings.Index(end, "surge ctrlc  stage")
+	if notice > block {
+		t.Errorf("the notice should sit above the block:\n%s", end)
+	}
+	checkAbortedReport(t, readRunReport(t, out), srv.n.Load())
 }

@@ -224,13 +224,22 @@ func (t *Terminal) Draw(lines []string) error {
 }
 
 // Erase removes the block, leaving the cursor where it began, so that other
-// output can take its place; the next Draw starts a new block below it.
+// output can take its place; the next Draw starts a new block below it. The
+// line under the block goes too: it holds what the terminal echoed since the
+// last draw (a typed ^C). Lines are cleared one by one rather than with
+// "clear to end of screen", which some terminals (tmux) turn into pushing the
+// whole screen into the scrollback when the block starts at the top.
 func (t *Terminal) Erase() error {
 	if t.drawn == 0 {
 		return nil
 	}
-	_, err := fmt.Fprintf(t.w, "\x1b[%dA\r\x1b[J", t.drawn)
+	var b strings.Builder
+	b.WriteString("\r\x1b[2K")
+	for range t.drawn {
+		b.WriteString("\x1b[A\r\x1b[2K")
+	}
 	t.drawn = 0
+	_, err := io.WriteString(t.w, b.String())
 	return err
 }
 

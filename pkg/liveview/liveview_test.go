@@ -190,7 +190,9 @@ func TestTerminalRedrawsInPlace(t *testing.T) {
 		t.Fatalf("after 5 draws the screen is\n%q\nwant\n%q", got, want)
 	}
 
-	// A message goes above the block, which comes back below it.
+	// A message goes above the block, which comes back below it; what the
+	// terminal echoed under the block goes with it.
+	sc.write("^C")
 	_ = term.Erase()
 	flush()
 	sc.write("surge: interrupt: stopping\n")
