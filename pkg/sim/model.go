@@ -303,7 +303,9 @@ func (u Usage) GPU() float64 {
 	if u.ReadySlotSeconds <= 0 {
 		return math.NaN()
 	}
-	return u.BusySlotSeconds / u.ReadySlotSeconds
+	// Busy and ready slot-seconds are sums of float products: a saturated
+	// second can come out a hair above 1, which is not a utilisation.
+	return math.Min(1, u.BusySlotSeconds/u.ReadySlotSeconds)
 }
 
 // CPU is the mean CPU utilisation of ready replicas over the interval under
