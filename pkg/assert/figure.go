@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/surge-sh/surge/pkg/problem"
 )
 
 // dim is what kind of number a figure is, which decides the units an
@@ -130,47 +132,18 @@ func reactionFields() []string {
 
 // suggest proposes the closest built-in name to a misspelt one.
 func suggest(name string) string {
-	best, bestD := "", 3
-	try := func(cand string) {
-		if d := editDistance(strings.ToLower(name), cand); d < bestD || (d == bestD && cand < best) {
-			best, bestD = cand, d
-		}
-	}
+	cands := make([]string, 0, len(aliases)+len(figures))
 	for cand := range aliases {
-		try(cand)
+		cands = append(cands, cand)
 	}
 	for cand := range figures {
-		try(cand)
+		cands = append(cands, cand)
 	}
-	if best == "" {
+	best, ok := problem.Nearest(name, cands)
+	if !ok {
 		return " (want a client figure such as p95, timeout_rate, error_rate, achieved_rate, or <signal>.min|avg|max|last)"
 	}
 	return fmt.Sprintf(" (did you mean %s?)", best)
-}
-
-// editDistance is the Levenshtein distance, capped for long inputs since
-// suggestions only matter for near misses.
-func editDistance(a, b string) int {
-	if len(a) > 40 || len(b) > 40 {
-		return 99
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // signalDim maps a signal's unit to the units an assertion may use on it.

@@ -1,6 +1,9 @@
 package problem
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestProblemError(t *testing.T) {
 	tests := []struct {
@@ -33,5 +36,31 @@ func TestNestAndJoin(t *testing.T) {
 		if l[i].Path != w {
 			t.Errorf("problem %d path %q, want %q", i, l[i].Path, w)
 		}
+	}
+}
+
+func TestNearest(t *testing.T) {
+	known := []string{"rate", "name", "duration", "timeout", "stages"}
+	tests := []struct {
+		word, want string
+		ok         bool
+	}{
+		{"ratee", "rate", true},
+		{"Timout", "timeout", true},
+		{"stagez", "stages", true},
+		{"nmae", "name", true},
+		{"bananas", "", false},
+		{"", "", false},
+		{strings.Repeat("x", 100), "", false},
+	}
+	for _, tt := range tests {
+		got, ok := Nearest(tt.word, known)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Nearest(%q) = %q, %v; want %q, %v", tt.word, got, ok, tt.want, tt.ok)
+		}
+	}
+	// ties go to the alphabetically first, whatever the order given
+	if got, _ := Nearest("cat", []string{"cut", "bat"}); got != "bat" {
+		t.Errorf("tie: %q", got)
 	}
 }

@@ -159,36 +159,10 @@ func unknownKey(key string, fields map[string]reflect.Type) string {
 		known = append(known, k)
 	}
 	sort.Strings(known)
-	best, bestD := "", 3
-	for _, k := range known {
-		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	if best != "" {
+	if best, ok := problem.Nearest(key, known); ok {
 		return fmt.Sprintf("unknown field %q (did you mean %q?)", key, best)
 	}
 	return fmt.Sprintf("unknown field %q (known: %s)", key, strings.Join(known, ", "))
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			c := 1
-			if a[i-1] == b[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 var (
