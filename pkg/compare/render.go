@@ -11,6 +11,8 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/surge-sh/surge/pkg/report"
 )
 
 // SchemaVersion names the layout of the JSON comparison.
@@ -198,7 +200,7 @@ func deltaText(r Row) string {
 	}
 	var s string
 	if r.Unit == "ratio" {
-		s = sign + fmtNum(math.Abs(d)*100, 1) + " pp"
+		s = sign + report.FormatNumber(math.Abs(d)*100, 1) + " pp"
 	} else {
 		s = sign + format(math.Abs(d), r.Unit)
 	}
@@ -206,7 +208,7 @@ func deltaText(r Row) string {
 		s = "0"
 	}
 	if r.DeltaPct != nil && d != 0 {
-		s += fmt.Sprintf(" (%s%s%%)", sign, fmtNum(math.Abs(*r.DeltaPct), 0))
+		s += fmt.Sprintf(" (%s%s%%)", sign, report.FormatNumber(math.Abs(*r.DeltaPct), 0))
 	}
 	return s
 }
@@ -217,22 +219,22 @@ func format(v float64, unit string) string {
 	case "ms":
 		switch {
 		case math.Abs(v) >= 1000:
-			return fmtNum(v/1000, 1) + " s"
+			return report.FormatNumber(v/1000, 1) + " s"
 		case math.Abs(v) >= 10:
-			return fmtNum(v, 0) + " ms"
+			return report.FormatNumber(v, 0) + " ms"
 		}
-		return fmtNum(v, 1) + " ms"
+		return report.FormatNumber(v, 1) + " ms"
 	case "ratio":
 		p := v * 100
 		switch {
 		case p == 0:
 			return "0%"
 		case math.Abs(p) >= 10:
-			return fmtNum(p, 0) + "%"
+			return report.FormatNumber(p, 0) + "%"
 		case math.Abs(p) >= 1:
-			return fmtNum(p, 1) + "%"
+			return report.FormatNumber(p, 1) + "%"
 		}
-		return fmtNum(p, 2) + "%"
+		return report.FormatNumber(p, 2) + "%"
 	case "s":
 		if v >= 60 && v == math.Trunc(v) {
 			m, s := int(v)/60, int(v)%60
@@ -241,25 +243,14 @@ func format(v float64, unit string) string {
 			}
 			return fmt.Sprintf("%dm%02ds", m, s)
 		}
-		return fmtNum(v, 1) + "s"
+		return report.FormatNumber(v, 1) + "s"
 	}
 	return fmtCount(v)
 }
 
 func fmtCount(v float64) string {
 	if math.Abs(v) >= 100 {
-		return fmtNum(v, 0)
+		return report.FormatNumber(v, 0)
 	}
-	return fmtNum(v, 1)
-}
-
-func fmtNum(v float64, decimals int) string {
-	s := strconv.FormatFloat(v, 'f', decimals, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	if s == "-0" {
-		s = "0"
-	}
-	return s
+	return report.FormatNumber(v, 1)
 }

@@ -485,11 +485,11 @@ func (u unitTicks) Ticks(lo, hi float64) []plot.Tick {
 		case v == 0:
 			ticks[i].Label = "0"
 		case u.unit == "ratio":
-			ticks[i].Label = fmtNum(v*100, 1) + "%"
+			ticks[i].Label = FormatNumber(v*100, 1) + "%"
 		case u.unit == "ms":
 			ticks[i].Label = strings.Replace(fmtMs(v), " ", "\u00a0", 1)
 		default:
-			ticks[i].Label = fmtNum(v, 2)
+			ticks[i].Label = FormatNumber(v, 2)
 		}
 	}
 	return ticks

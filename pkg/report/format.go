@@ -20,7 +20,7 @@ func fmtRatio(v float64) string {
 	case math.Abs(p) >= 10:
 		return fmt.Sprintf("%.0f%%", p)
 	case math.Abs(p) >= 1:
-		return fmtNum(p, 1) + "%"
+		return FormatNumber(p, 1) + "%"
 	default:
 		return fmt.Sprintf("%.2f%%", p)
 	}
@@ -39,9 +39,9 @@ func fmtMs(v float64) string {
 	}
 }
 
-// fmtNum writes a number with at most the given decimals and no trailing
+// FormatNumber writes a number with at most the given decimals and no trailing
 // zeros: 50, 49.8, 0.25.
-func fmtNum(v float64, decimals int) string {
+func FormatNumber(v float64, decimals int) string {
 	s := strconv.FormatFloat(v, 'f', decimals, 64)
 	if strings.Contains(s, ".") {
 		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
@@ -55,9 +55,9 @@ func fmtNum(v float64, decimals int) string {
 // fmtCount writes a count-like figure (queue depth, replicas).
 func fmtCount(v float64) string {
 	if math.Abs(v) >= 100 {
-		return fmtNum(v, 0)
+		return FormatNumber(v, 0)
 	}
-	return fmtNum(v, 1)
+	return FormatNumber(v, 1)
 }
 
 // fmtRange writes a min..max range, or one figure when they agree.
@@ -69,7 +69,7 @@ func fmtRange(lo, hi float64) string {
 }
 
 // fmtRate writes requests per second.
-func fmtRate(v float64) string { return fmtNum(v, 1) + "/s" }
+func fmtRate(v float64) string { return FormatNumber(v, 1) + "/s" }
 
 // fmtInt writes a count.
 func fmtInt(n int64) string { return strconv.FormatInt(n, 10) }
@@ -87,7 +87,7 @@ func fmtClock(s float64) string {
 // fmtSeconds writes a duration in seconds: "45s", "2m30s", "12.5s".
 func fmtSeconds(s float64) string {
 	if s != math.Trunc(s) || s < 60 {
-		return fmtNum(s, 1) + "s"
+		return FormatNumber(s, 1) + "s"
 	}
 	m, sec := int(s)/60, int(s)%60
 	if sec == 0 {
@@ -108,7 +108,7 @@ func fmtValue(v float64, unit string) string {
 	case "requests", "replicas", "":
 		return fmtCount(v)
 	default:
-		return fmtNum(v, 2) + " " + unit
+		return FormatNumber(v, 2) + " " + unit
 	}
 }
 
@@ -120,15 +120,15 @@ func fmtObserved(v float64, unit string) string {
 	case "ratio":
 		return fmtRatio(v)
 	case "%":
-		return fmtNum(v, 2) + "%"
+		return FormatNumber(v, 2) + "%"
 	case "ms":
 		return fmtMs(v)
 	case "s":
-		return fmtNum(v, 2) + " s"
+		return FormatNumber(v, 2) + " s"
 	case "":
-		return fmtNum(v, 3)
+		return FormatNumber(v, 3)
 	default:
-		return fmtNum(v, 3) + " " + unit
+		return FormatNumber(v, 3) + " " + unit
 	}
 }
 

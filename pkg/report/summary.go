@@ -133,7 +133,7 @@ func evidenceText(m map[string]any) string {
 		v := m[k]
 		switch x := v.(type) {
 		case float64:
-			v = fmtNum(x, 4)
+			v = FormatNumber(x, 4)
 		}
 		parts = append(parts, fmt.Sprintf("%s=%v", k, v))
 	}
@@ -164,7 +164,7 @@ func headlineCells(row Row, notes bool) []string {
 // reactionSummary writes the run-wide reaction figures.
 func reactionSummary(re *Reaction) string {
 	parts := []string{
-		"replica-seconds " + fmtNum(re.ReplicaSeconds, 0),
+		"replica-seconds " + FormatNumber(re.ReplicaSeconds, 0),
 		"SLO violated for " + fmtSeconds(re.SLOViolationSeconds),
 		"under-provisioned " + fmtRatio(re.UnderProvisionTimeshare) + " of the time",
 		"over-provisioned " + fmtRatio(re.OverProvisionTimeshare) + " of the time",
