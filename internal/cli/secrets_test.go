@@ -230,6 +230,9 @@ load:
 			}
 			w := newTestWorld()
 			w.f.Now = time.Now
+			// The progress view may still print as the command returns.
+			errOut := &lockedBuffer{}
+			w.f.IO.ErrOut = errOut
 			for k, v := range tt.env {
 				w.env[k] = v
 			}
@@ -240,13 +243,13 @@ load:
 			}
 			code := w.run(args...)
 			if code != ExitOK {
-				t.Fatalf("exit %d; stderr:\n%s", code, w.errOut)
+				t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 			}
 			rep := readRunReport(t, dir)
 			if rep.Totals.Successes != 20 {
 				t.Errorf("%d successes of 20: the run did not do its work", rep.Totals.Successes)
 			}
-			streams := map[string]string{"stderr": w.errOut.String(), "stdout": w.out.String()}
+			streams := map[string]string{"stderr": errOut.String(), "stdout": w.out.String()}
 			for _, s := range tt.secrets {
 				sent := s
 				if strings.Contains(s, "url-SECRET-password") {
@@ -359,7 +362,7 @@ func TestSafetyLimits(t *testing.T) {
 		{name: "rate at maxRate", load: "maxRate: 10\n  stages:\n    - {name: s, duration: 1s, rate: 10}", want: ExitOK, wantSent: true},
 		{name: "plan above --max-requests", load: "stages:\n    - {name: s, duration: 1s, rate: 10}", args: []string{"--max-requests", "5"}, want: ExitInvalid, wantErr: "the plan sends 10 requests, more than --max-requests 5"},
 		{name: "--yes overrides --max-requests", load: "stages:\n    - {name: s, duration: 1s, rate: 10}", args: []string{"--max-requests", "5", "--yes"}, want: ExitOK, wantSent: true},
-		{name: "default limit", load: "stages:\n    - {name: s, duration: 1000h, rate: 1000}", want: ExitInvalid, wantErr: "more than --max-requests 2000000"},
+		{name: "default limit", load: "stages:\n    - {name: s, duration: 1h, rate: 1000}", want: ExitInvalid, wantErr: "the plan sends 3600000 requests, more than --max-requests 2000000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
