@@ -34,6 +34,7 @@ type Frame struct {
 // width columns so that none wraps (a wrapped line would break the redraw).
 func Block(f Frame, width int) []string {
 	l := f.Live
+	l.Elapsed = f.elapsed()
 	lines := make([]string, 0, 4)
 
 	head := fmt.Sprintf("surge %s  stage %s  %s / %s  %s",
@@ -69,6 +70,7 @@ func Block(f Frame, width int) []string {
 // Line renders the plain progress line for logs.
 func Line(f Frame) string {
 	l := f.Live
+	l.Elapsed = f.elapsed()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s/%s stage=%s target=%s/s achieved=%s/s in-flight=%d",
 		f.Scenario, Clock(l.Elapsed), Clock(f.Total), orDash(l.Stage), num(l.TargetRate), num(f.Achieved), l.InFlight)
@@ -85,6 +87,16 @@ func Line(f Frame) string {
 		fmt.Fprintf(&b, " queue=%s", num(f.Queue))
 	}
 	return b.String()
+}
+
+// elapsed is the run time to show: the view keeps drawing while the run
+// finishes its observation and report, and the clock stops at the end of
+// the schedule.
+func (f Frame) elapsed() time.Duration {
+	if f.Total > 0 && f.Live.Elapsed > f.Total {
+		return f.Total
+	}
+	return f.Live.Elapsed
 }
 
 // errorsText is the run's failed requests and the window's split by class.

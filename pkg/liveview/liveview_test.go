@@ -47,7 +47,7 @@ func frames() []struct {
 		{name: "narrow", width: 40, frame: Frame{Scenario: "blackfriday", Total: 20 * time.Minute, Window: 10 * time.Second, Live: mid, Achieved: 209.6,
 			Replicas: 4, HasReplicas: true}},
 		{name: "finished", width: 100, frame: Frame{Scenario: "smoke", Total: 30 * time.Second, Window: 10 * time.Second, Achieved: 20,
-			Live: load.Live{Elapsed: 30 * time.Second, Stage: "steady", TargetRate: 0, Sent: 600, Done: 600,
+			Live: load.Live{Elapsed: 33 * time.Second, Stage: "steady", TargetRate: 0, Sent: 600, Done: 600,
 				Window: report.Stats{DurationSeconds: 10, Requests: 200, Successes: 200, LatencyMs: report.Latency{P95: 3.2}}}}},
 	}
 }
@@ -83,7 +83,7 @@ func TestBlockShowsWhatWasObserved(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := tt.frame
 			text := strings.Join(Block(f, 1000), "\n")
-			want := []string{f.Scenario, Clock(f.Live.Elapsed) + " / " + Clock(f.Total), "in flight " + strconv.FormatUint(f.Live.InFlight, 10)}
+			want := []string{f.Scenario, Clock(min(f.Live.Elapsed, f.Total)) + " / " + Clock(f.Total), "in flight " + strconv.FormatUint(f.Live.InFlight, 10)}
 			if f.Live.Stage != "" {
 				want = append(want, "stage "+f.Live.Stage)
 			}

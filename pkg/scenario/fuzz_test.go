@@ -64,8 +64,17 @@ func FuzzLoad(f *testing.F) {
 		if err := s.WritePlan(io.Discard); err != nil {
 			t.Fatalf("accepted scenario has no plan: %v", err)
 		}
-		if _, err := RedactedCopy(data, nil); err != nil {
+		saved, err := RedactedCopy(data, nil)
+		if err != nil {
 			t.Fatalf("accepted scenario cannot be copied for the output directory: %v", err)
+		}
+		// `surge report` rebuilds a run from the saved copy: it must load.
+		again, err := Parse(saved, "fuzz.yaml", Options{})
+		if err != nil {
+			t.Fatalf("the saved copy of an accepted scenario does not load: %v\n%s", err, saved)
+		}
+		if a, b := again.Load.Stages, s.Load.Stages; len(a) != len(b) {
+			t.Fatalf("the saved copy has %d stages, the scenario %d", len(a), len(b))
 		}
 	})
 }
