@@ -16,6 +16,7 @@ import (
 	"github.com/surge-sh/surge/pkg/assert"
 	"github.com/surge-sh/surge/pkg/load"
 	"github.com/surge-sh/surge/pkg/observe"
+	"github.com/surge-sh/surge/pkg/redact"
 	"github.com/surge-sh/surge/pkg/report"
 	"github.com/surge-sh/surge/pkg/scenario"
 	"github.com/surge-sh/surge/pkg/sim"
@@ -433,7 +434,7 @@ func newReport(scn *scenario.Scenario, out *load.Outcome, base string) (*report.
 		Totals:        out.Totals,
 		Target: report.TargetInfo{
 			Method:  scn.Target.Method,
-			URL:     scenario.RedactURL(scn.Target.URL),
+			URL:     redact.URL(scn.Target.URL),
 			Timeout: scn.Target.Timeout.Seconds(),
 		},
 		Scaling:   report.Scaling{Events: []report.ScaleEvent{}},

@@ -14,6 +14,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/surge-sh/surge/pkg/redact"
 	"github.com/surge-sh/surge/pkg/report"
 )
 
@@ -179,7 +180,10 @@ loop:
 			}
 			s := e.sample(res)
 			if enc != nil && encErr == nil {
+				// The stream keeps what clients saw, never a credential
+				// that rode in a URL; the kind marker survives.
 				res.Body, res.Headers = nil, nil
+				res.URL = redact.URL(res.URL)
 				encErr = enc.Encode(res)
 			}
 			e.mu.Lock()

@@ -3,29 +3,15 @@ package scenario
 import (
 	"bytes"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/surge-sh/surge/pkg/redact"
 )
 
 // Redacted is what replaces a secret in a saved scenario.
-const Redacted = "REDACTED"
-
-// sensitiveHeader tells whether a header's value is a credential.
-func sensitiveHeader(name string) bool {
-	n := strings.ToLower(name)
-	switch n {
-	case "authorization", "proxy-authorization", "cookie", "x-api-key", "api-key", "x-auth-token":
-		return true
-	}
-	for _, w := range []string{"token", "secret", "password", "passwd", "apikey", "api-key", "session"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
+const Redacted = redact.Marker
 
 // RedactedCopy returns the scenario file as run — with the --set overrides
 // applied — and with literal credentials replaced by REDACTED: values of
@@ -89,7 +75,7 @@ func redactHeaders(h *yaml.Node) {
 	}
 	for i := 0; i+1 < len(h.Content); i += 2 {
 		k, v := h.Content[i], h.Content[i+1]
-		if sensitiveHeader(k.Value) && v.Kind == yaml.ScalarNode && !strings.Contains(v.Value, "{{") {
+		if redact.Header(k.Value) && v.Kind == yaml.ScalarNode && !strings.Contains(v.Value, "{{") {
 			v.Value, v.Style = Redacted, 0
 		}
 	}
@@ -99,67 +85,7 @@ func redactURLNode(n *yaml.Node) {
 	if n == nil || n.Kind != yaml.ScalarNode {
 		return
 	}
-	if r := RedactURL(n.Value); r != n.Value {
+	if r := redact.URL(n.Value); r != n.Value {
 		n.Value = r
 	}
-}
-
-// sensitiveParam tells whether a URL query parameter carries a credential
-// (?api_key=..., ?access_token=..., a presigned URL's signature).
-func sensitiveParam(name string) bool {
-	n := strings.ToLower(name)
-	for _, w := range []string{"token", "secret", "password", "passwd", "pwd", "key", "signature", "sig", "auth", "credential", "session"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
-}
-
-// RedactURL hides a URL's password and the values of its credential query
-// parameters. The rest of the text is kept byte for byte, so a templated
-// URL stays readable; templated values name a variable and are kept.
-func RedactURL(raw string) string {
-	out := raw
-	if scheme := strings.Index(out, "://"); scheme >= 0 {
-		rest := out[scheme+3:]
-		// The authority ends at the first /, ? or #; a @ after it is not userinfo.
-		end := strings.IndexAny(rest, "/?#")
-		if end < 0 {
-			end = len(rest)
-		}
-		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			if user, pw, ok := strings.Cut(rest[:at], ":"); ok && pw != "" && !strings.Contains(pw, "{{") {
-				out = out[:scheme+3] + user + ":" + Redacted + rest[at:]
-			}
-		}
-	}
-	q := strings.Index(out, "?")
-	if q < 0 {
-		return out
-	}
-	query, frag := out[q+1:], ""
-	if h := strings.Index(query, "#"); h >= 0 {
-		query, frag = query[:h], query[h:]
-	}
-	params := strings.Split(query, "&")
-	changed := false
-	for i, p := range params {
-		k, v, ok := strings.Cut(p, "=")
-		if !ok || v == "" || strings.Contains(v, "{{") {
-			continue
-		}
-		name := k
-		if u, err := url.QueryUnescape(k); err == nil {
-			name = u
-		}
-		if sensitiveParam(name) {
-			params[i] = k + "=" + Redacted
-			changed = true
-		}
-	}
-	if !changed {
-		return out
-	}
-	return out[:q+1] + strings.Join(params, "&") + frag
 }
