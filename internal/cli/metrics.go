@@ -15,6 +15,9 @@ import (
 
 // selfMetrics serves surge's own client-side metrics during a run.
 type selfMetrics interface {
+	// Start tells the metrics when the load began (rates and the current
+	// stage are computed from it at scrape time).
+	Start(began time.Time)
 	Observe(load.Sample)
 	Close() error
 }

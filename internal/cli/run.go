@@ -112,6 +112,7 @@ type runState struct {
 
 	view        progressView
 	onSample    func(load.Sample)
+	onStart     func(time.Time)
 	mu          sync.Mutex
 	abortReason string
 	interrupted bool
@@ -236,6 +237,9 @@ func (st *runState) run(ctx context.Context, baseline *report.Report, formats []
 			}
 		},
 		OnStart: func(began time.Time) {
+			if st.onStart != nil {
+				st.onStart(began)
+			}
 			meta := runMeta{Scenario: scn.Name, File: scn.File, Began: began, Version: versionString(), BaseURL: base}
 			if b, err := json.MarshalIndent(meta, "", "  "); err == nil {
 				_ = os.WriteFile(filepath.Join(st.dir, "run.json"), b, 0o644)
@@ -260,14 +264,27 @@ func (st *runState) run(ctx context.Context, baseline *report.Report, formats []
 		}
 		defer stopMetrics.Close()
 		st.onSample = stopMetrics.Observe
+		st.onStart = stopMetrics.Start
 	}
 	// Interrupts: the first stops the load gracefully; the second exits now.
 	watchDone := make(chan struct{})
 	defer close(watchDone)
 	go st.watchSignals(stopLoad, watchDone)
-	go st.watchLive(loadCtx, stopLoad, started)
+	var live sync.WaitGroup
+	live.Add(1)
+	go func() {
+		defer live.Done()
+		st.watchLive(loadCtx, stopLoad, started)
+	}()
 
 	out, runErr := st.engine.Run(loadCtx)
+	// The live view and abort checks end with the load, before anything
+	// else is printed; the view shows the final figures once.
+	stopLoad()
+	live.Wait()
+	if st.view != nil {
+		st.view.Update(st.engine.Snapshot(time.Now(), 10*time.Second), st.obs)
+	}
 	stopObs()
 	obsDone.Wait()
 	finCtx, cancelFin := context.WithTimeout(context.Background(), 30*time.Second)
