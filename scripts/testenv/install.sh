@@ -13,7 +13,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # fonts-dejavu-core: text in Chromium screenshots of the HTML report.
-packages=(prometheus redis-server etcd-server chromium fonts-dejavu-core)
+# tmux: the live-view tests read a real terminal screen.
+packages=(prometheus redis-server etcd-server chromium fonts-dejavu-core tmux)
 services=(prometheus redis-server etcd)
 
 die() {
@@ -79,6 +80,7 @@ version_of() {
 	kube-apiserver) v="$("$bin" --version 2>&1 | awk '{print $2}')" ;;
 	# Debian's launcher script may complain on stderr (its /dev/shm check).
 	chromium) v="$("$bin" --version 2>/dev/null | awk '/^Chromium/{print $2}')" ;;
+	tmux) v="$("$bin" -V 2>&1 | awk '{print $2}')" ;;
 	esac
 	[[ -n "$v" ]] || die "$name: $bin --version printed no version"
 	printf '%-15s %-15s %s\n' "$name" "$v" "$bin"
@@ -89,3 +91,4 @@ version_of redis-server "$(command -v redis-server || echo /usr/bin/redis-server
 version_of etcd "$(command -v etcd || echo /usr/bin/etcd)"
 version_of kube-apiserver "$kube_apiserver"
 version_of chromium "$(command -v chromium || echo /usr/bin/chromium)"
+version_of tmux "$(command -v tmux || echo /usr/bin/tmux)"
