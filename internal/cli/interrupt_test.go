@@ -80,18 +80,10 @@ load:
 `, name, url, d, rate)
 }
 
+// readRunReport reads DIR/report.json.
 func readRunReport(t *testing.T, dir string) *report.Report {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, "report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := report.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return readJSONReport(t, filepath.Join(dir, "report.json"))
 }
 
 // lockedBuffer is a bytes.Buffer safe to read while a run writes to it.
