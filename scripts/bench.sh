@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step=${BENCH_STEP_SECONDS:-5}
-rates=(${BENCH_RATES:-1000 2000 3000 4000 5000 6000 7000 8000 10000 12000 14000 16000 20000})
+rates=(${BENCH_RATES:-1000 2000 4000 6000 8000 10000 12000 16000 20000 24000 28000 32000 40000 50000})
 mem_rate=${BENCH_MEM_RATE:-5000}
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
