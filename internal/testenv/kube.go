@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -64,14 +63,8 @@ type KubeServer struct {
 	// EtcdURL is the client URL of the backing etcd.
 	EtcdURL string
 
-	t          testing.TB
-	bin        string
-	args       []string
-	log        string
+	daemon
 	adminToken string
-
-	mu   sync.Mutex
-	proc *process
 }
 
 // KubeAPIServer starts etcd and kube-apiserver on free 127.0.0.1 ports with
@@ -87,11 +80,10 @@ func KubeAPIServer(t testing.TB) *KubeServer {
 
 	s := &KubeServer{
 		EtcdURL:    etcdURL,
-		t:          t,
-		bin:        apiserverBin,
-		log:        filepath.Join(dir, "kube-apiserver.log"),
+		daemon:     daemon{t: t, name: "kube-apiserver", bin: apiserverBin, log: filepath.Join(dir, "kube-apiserver.log")},
 		adminToken: randomToken(t),
 	}
+	s.probe = s.ready
 	noRightsToken := randomToken(t)
 
 	certDir := filepath.Join(dir, "certs")
@@ -152,27 +144,6 @@ func KubeAPIServer(t testing.TB) *KubeServer {
 		t.Fatalf("testenv: write no-rights kubeconfig: %v", err)
 	}
 	return s
-}
-
-// Stop kills kube-apiserver (etcd keeps running), for tests of what surge
-// does when the cluster API goes away. It is safe to call more than once.
-func (s *KubeServer) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.proc.kill()
-}
-
-// Restart starts kube-apiserver again after Stop, on the same address with
-// the same certificate and etcd, and waits until it is ready.
-func (s *KubeServer) Restart() {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.proc.kill()
-	s.proc = startProcess(s.t, "kube-apiserver", s.log, s.bin, s.args, nil)
-	if err := s.proc.waitReady(readyTimeout, s.ready); err != nil {
-		s.t.Fatalf("testenv: restart kube-apiserver: %v", err)
-	}
 }
 
 // ready asks /readyz as the admin; it answers 200 "ok" once etcd is reachable

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -41,13 +40,7 @@ type PrometheusServer struct {
 	// Addr is the host:port part of URL.
 	Addr string
 
-	t    testing.TB
-	bin  string
-	args []string
-	log  string
-
-	mu   sync.Mutex
-	proc *process
+	daemon
 }
 
 // Prometheus starts a Prometheus server that scrapes opts.Targets and waits
@@ -73,7 +66,8 @@ func Prometheus(t testing.TB, opts PrometheusOptions) *PrometheusServer {
 	if err := os.WriteFile(configPath, []byte(cfg), 0o644); err != nil {
 		t.Fatalf("testenv: write prometheus config: %v", err)
 	}
-	s := &PrometheusServer{t: t, bin: bin, log: filepath.Join(dir, "prometheus.log")}
+	s := &PrometheusServer{daemon: daemon{t: t, name: "prometheus", bin: bin, log: filepath.Join(dir, "prometheus.log")}}
+	s.probe = func() error { return httpOK(s.URL + "/-/ready") }
 	tsdb := filepath.Join(dir, "data")
 	s.proc = startWithRetry(t, func(int) (*process, error) {
 		s.Addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
@@ -86,7 +80,7 @@ func Prometheus(t testing.TB, opts PrometheusOptions) *PrometheusServer {
 			"--log.level=info",
 		}
 		p := startProcess(t, "prometheus", s.log, bin, s.args, nil)
-		return p, p.waitReady(readyTimeout, func() error { return httpOK(s.URL + "/-/ready") })
+		return p, p.waitReady(readyTimeout, s.probe)
 	})
 	return s
 }
@@ -125,27 +119,6 @@ func promDuration(d time.Duration) string {
 		return fmt.Sprintf("%ds", d/time.Second)
 	}
 	return fmt.Sprintf("%dms", d.Milliseconds())
-}
-
-// Stop kills Prometheus, for tests of what surge does when its metrics source
-// goes away. It is safe to call more than once.
-func (s *PrometheusServer) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.proc.kill()
-}
-
-// Restart starts Prometheus again after Stop, on the same address and with
-// the same TSDB, and waits until it is ready.
-func (s *PrometheusServer) Restart() {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.proc.kill()
-	s.proc = startProcess(s.t, "prometheus", s.log, s.bin, s.args, nil)
-	if err := s.proc.waitReady(readyTimeout, func() error { return httpOK(s.URL + "/-/ready") }); err != nil {
-		s.t.Fatalf("testenv: restart prometheus: %v", err)
-	}
 }
 
 // WaitForTargetsUp waits until every configured target has been scraped

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -24,13 +23,7 @@ type RedisServer struct {
 	// Addr is "127.0.0.1:PORT".
 	Addr string
 
-	t    testing.TB
-	bin  string
-	args []string
-	log  string
-
-	mu   sync.Mutex
-	proc *process
+	daemon
 }
 
 // StartRedis is Redis for tests that also stop the server (outage tests).
@@ -38,7 +31,8 @@ func StartRedis(t testing.TB) *RedisServer {
 	t.Helper()
 	bin := binary(t, redisBin)
 	dir := t.TempDir()
-	s := &RedisServer{t: t, bin: bin, log: filepath.Join(dir, "redis.log")}
+	s := &RedisServer{daemon: daemon{t: t, name: "redis-server", bin: bin, log: filepath.Join(dir, "redis.log")}}
+	s.probe = func() error { return redisPing(s.Addr) }
 	s.proc = startWithRetry(t, func(int) (*process, error) {
 		port := freePort(t)
 		s.Addr = "127.0.0.1:" + strconv.Itoa(port)
@@ -52,29 +46,9 @@ func StartRedis(t testing.TB) *RedisServer {
 			"--logfile", "", // stdout, captured in the log file
 		}
 		p := startProcess(t, "redis-server", s.log, bin, s.args, nil)
-		return p, p.waitReady(readyTimeout, func() error { return redisPing(s.Addr) })
+		return p, p.waitReady(readyTimeout, s.probe)
 	})
 	return s
-}
-
-// Stop kills redis-server. It is safe to call more than once.
-func (s *RedisServer) Stop() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.proc.kill()
-}
-
-// Restart starts redis-server again on the same address after Stop. Nothing
-// is persisted, so the new server starts empty.
-func (s *RedisServer) Restart() {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.proc.kill()
-	s.proc = startProcess(s.t, "redis-server", s.log, s.bin, s.args, nil)
-	if err := s.proc.waitReady(readyTimeout, func() error { return redisPing(s.Addr) }); err != nil {
-		s.t.Fatalf("testenv: restart redis-server: %v", err)
-	}
 }
 
 // redisPing sends PING in RESP and expects +PONG; a server still loading its

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -281,4 +282,40 @@ func startWithRetry(t testing.TB, start func(attempt int) (*process, error)) *pr
 	}
 	t.Fatalf("testenv: %v", err)
 	return nil
+}
+
+// daemon is a server process that a test can stop and start again, for
+// tests of what surge does when a component goes away mid-run.
+type daemon struct {
+	t     testing.TB
+	name  string
+	bin   string
+	args  []string
+	log   string
+	probe func() error // nil error once the server is ready
+
+	mu   sync.Mutex
+	proc *process
+}
+
+// Stop kills the server. It is safe to call more than once. (Stopping a
+// KubeServer stops kube-apiserver; its etcd keeps running.)
+func (d *daemon) Stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.proc.kill()
+}
+
+// Restart starts the server again after Stop, on the same address with the
+// same arguments and data, and waits until it is ready. (Redis keeps
+// nothing: it starts empty.)
+func (d *daemon) Restart() {
+	d.t.Helper()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.proc.kill()
+	d.proc = startProcess(d.t, d.name, d.log, d.bin, d.args, nil)
+	if err := d.proc.waitReady(readyTimeout, d.probe); err != nil {
+		d.t.Fatalf("testenv: restart %s: %v", d.name, err)
+	}
 }
