@@ -2,13 +2,16 @@ package observe
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	certutil "k8s.io/client-go/util/cert"
 )
 
 // restConfig finds the credentials and the namespace: --kubeconfig and
@@ -20,13 +23,13 @@ func restConfig(cfg KubernetesConfig, env Env) (*rest.Config, string, error) {
 	kctx := firstNonEmpty(env.KubeContext, cfg.Context)
 	kubeconfigEnv := getenv("KUBECONFIG")
 	if path == "" && kubeconfigEnv == "" && kctx == "" && getenv("KUBERNETES_SERVICE_HOST") != "" {
-		rc, err := rest.InClusterConfig()
+		rc, err := inClusterConfig(serviceAccountDir, getenv)
 		if err != nil {
 			return nil, "", fmt.Errorf("in-cluster config: %w", err)
 		}
 		ns := cfg.Namespace
 		if ns == "" {
-			ns = inClusterNamespace()
+			ns = inClusterNamespace(serviceAccountDir)
 		}
 		return rc, ns, nil
 	}
@@ -81,9 +84,43 @@ func apiError(err error, verb, resource, name, ns string) error {
 	return fmt.Errorf("%s %s in namespace %q: %w", verb, obj, ns, err)
 }
 
+// serviceAccountDir is where Kubernetes mounts a pod's service account
+// token, CA and namespace. Tests point it at a directory of their own.
+var serviceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// inClusterConfig replicates client-go's rest.InClusterConfig (v0.37)
+// line for line, except that the directory and the environment are
+// parameters, so that the same code runs in a pod and in tests: the API
+// server from KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT, the
+// service account's token (BearerTokenFile makes client-go re-read it as
+// the kubelet rotates it), and its ca.crt when that holds a valid
+// certificate (client-go, too, falls back to the system roots otherwise).
+func inClusterConfig(dir string, getenv func(string) string) (*rest.Config, error) {
+	tokenFile := filepath.Join(dir, corev1.ServiceAccountTokenKey)
+	rootCAFile := filepath.Join(dir, corev1.ServiceAccountRootCAKey)
+	host, port := getenv("KUBERNETES_SERVICE_HOST"), getenv("KUBERNETES_SERVICE_PORT")
+	if host == "" || port == "" {
+		return nil, rest.ErrNotInCluster
+	}
+	token, err := os.ReadFile(tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	tlsClientConfig := rest.TLSClientConfig{}
+	if _, err := certutil.NewPool(rootCAFile); err == nil {
+		tlsClientConfig.CAFile = rootCAFile
+	}
+	return &rest.Config{
+		Host:            "https://" + net.JoinHostPort(host, port),
+		TLSClientConfig: tlsClientConfig,
+		BearerToken:     string(token),
+		BearerTokenFile: tokenFile,
+	}, nil
+}
+
 // inClusterNamespace is the namespace of the pod surge runs in.
-func inClusterNamespace() string {
-	b, err := os.ReadFile("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+func inClusterNamespace(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, corev1.ServiceAccountNamespaceKey))
 	if err != nil || len(strings.TrimSpace(string(b))) == 0 {
 		return "default"
 	}

@@ -51,6 +51,8 @@ type kubeSource struct {
 	triggers map[string]bool
 	health   map[string]string
 	watchErr string
+	// The autoscaler's configuration as last read from each object.
+	hpaInfo, soInfo *report.AutoscalerInfo
 }
 
 func newKubeSource(cfg KubernetesConfig, env Env) *kubeSource {
@@ -142,14 +144,17 @@ func (k *kubeSource) check(ctx context.Context) error {
 			errs = append(errs, apiError(err, "get", "scaledobjects.keda.sh", k.cfg.ScaledObject, ns))
 		} else {
 			k.resolveHPA(so)
+			k.setScaledObjectInfo(so)
 		}
 	}
 	k.mu.Lock()
 	hpaName := k.hpaName
 	k.mu.Unlock()
 	if hpaName != "" {
-		if _, err := k.client.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, hpaName, metav1.GetOptions{}); err != nil {
+		if hpa, err := k.client.AutoscalingV2().HorizontalPodAutoscalers(ns).Get(ctx, hpaName, metav1.GetOptions{}); err != nil {
 			errs = append(errs, apiError(err, "get", "horizontalpodautoscalers.autoscaling", hpaName, ns))
+		} else {
+			k.setHPAInfo(hpa)
 		}
 	}
 	sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector)
@@ -205,6 +210,7 @@ func (k *kubeSource) poll(ctx context.Context, start, now time.Time) ([]reading,
 			rs = append(rs, reading{signal: "keda_active", unit: "bool", err: apiError(err, "get", "scaledobjects.keda.sh", k.cfg.ScaledObject, ns)})
 		} else {
 			k.resolveHPA(so)
+			k.setScaledObjectInfo(so)
 			r, e := k.scaledObject(so, now)
 			rs, evs = append(rs, r...), append(evs, e...)
 		}
@@ -217,6 +223,7 @@ func (k *kubeSource) poll(ctx context.Context, start, now time.Time) ([]reading,
 		if err != nil {
 			rs = append(rs, reading{signal: SignalReplicasDesired, err: apiError(err, "get", "horizontalpodautoscalers.autoscaling", hpaName, ns)})
 		} else {
+			k.setHPAInfo(hpa)
 			r, e := k.hpa(hpa, start, now)
 			rs, evs = append(rs, r...), append(evs, e...)
 		}

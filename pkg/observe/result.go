@@ -52,6 +52,11 @@ func (o *Observer) Result(stages []Span) ([]report.Signal, report.Scaling, []rep
 	if scaling.Events == nil {
 		scaling.Events = []report.ScaleEvent{}
 	}
+	for _, s := range o.sources {
+		if d, ok := s.src.(autoscalerDescriber); ok && scaling.Autoscaler == nil {
+			scaling.Autoscaler = d.autoscalerInfo()
+		}
+	}
 
 	var infos []report.SourceInfo
 	for _, s := range o.sources {

@@ -183,6 +183,29 @@ type Scaling struct {
 	Replicas ReplicaSummary `json:"replicas"`
 	Events   []ScaleEvent   `json:"events"`
 	Reaction *Reaction      `json:"reaction,omitempty"`
+	// Autoscaler is the autoscaler's own configuration as read from the
+	// cluster; nil when no source could read it (the built-in simulator's
+	// policy is in Target.Sim instead).
+	Autoscaler *AutoscalerInfo `json:"autoscaler,omitempty"`
+}
+
+// AutoscalerInfo is what an autoscaler is configured to do: the analysis
+// needs it to tell a CPU-blind autoscaler or a replica ceiling from a slow one.
+type AutoscalerInfo struct {
+	// Kind is "hpa" or "keda".
+	Kind string `json:"kind"`
+	// Name is the HPA's or the ScaledObject's name.
+	Name string `json:"name"`
+	// ScalesOn are the canonical signal names it scales on: "cpu",
+	// "queue_depth" (a KEDA redis trigger), "p95_latency" (a KEDA
+	// prometheus trigger), "hpa_<metric>" for another HPA metric and
+	// "keda_<type>" for another KEDA trigger.
+	ScalesOn []string `json:"scalesOn"`
+	// CPUTargetRatio is the CPU utilisation target as a ratio (0.7 for
+	// 70%); 0 when it does not scale on CPU utilisation.
+	CPUTargetRatio float64 `json:"cpuTargetRatio,omitempty"`
+	MinReplicas    int     `json:"minReplicas"`
+	MaxReplicas    int     `json:"maxReplicas"`
 }
 
 // ReplicaSummary is the replica count over the run.
