@@ -111,6 +111,31 @@ func OptionsFromSim(c *sim.Config) Options {
 	return o
 }
 
+// OptionsFromReport reads the options from the autoscaler settings a
+// source read from the cluster (r.Scaling.Autoscaler); without them it
+// gives the zero Options, which leave the findings that need them unjudged.
+func OptionsFromReport(r *report.Report) Options {
+	if r == nil || r.Scaling.Autoscaler == nil {
+		return Options{}
+	}
+	a := r.Scaling.Autoscaler
+	o := Options{Autoscaler: a.Kind, MaxReplicas: a.MaxReplicas}
+	// An autoscaler that scales on nothing known is not "no autoscaler":
+	// its signals stay unknown.
+	if len(a.ScalesOn) > 0 {
+		o.ScalingSignals = slices.Clone(a.ScalesOn)
+	}
+	if slices.Contains(a.ScalesOn, signalCPU) {
+		o.HPATargetCPU = a.CPUTargetRatio
+	}
+	// The simulator's name for the same policy, so that findings read
+	// alike whichever target the run had.
+	if a.Kind == "hpa" && slices.Equal(a.ScalesOn, []string{signalCPU}) {
+		o.Autoscaler = string(sim.PolicyHPACPU)
+	}
+	return o
+}
+
 // Analyze fills r.Scaling.Reaction and appends the findings to r.Diagnosis,
 // replacing those of an earlier Analyze. It reads the stages, the signals
 // and the scaling events; what it cannot derive it leaves at zero or nil

@@ -3,6 +3,10 @@ package observe_test
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -58,6 +62,9 @@ func TestKubernetesAgainstRealAPIServer(t *testing.T) {
 			t.Fatalf("Check() = %v, want %q", err, want)
 		}
 	})
+
+	t.Run("hpa with a cpu target", func(t *testing.T) { testHPAWithCPUTarget(ctx, t, kube, cs) })
+	t.Run("in-cluster service account", func(t *testing.T) { testInCluster(ctx, t, kube) })
 
 	const interval = time.Second
 	cfg := observe.Config{
@@ -175,6 +182,10 @@ func TestKubernetesAgainstRealAPIServer(t *testing.T) {
 		}
 		lastStep, lastSeconds = f.step, f.seconds
 	}
+	wantAutoscaler := &report.AutoscalerInfo{Kind: "keda", Name: soName, ScalesOn: []string{"queue_depth"}, MinReplicas: 2, MaxReplicas: 20}
+	if !reflect.DeepEqual(scaling.Autoscaler, wantAutoscaler) {
+		t.Errorf("autoscaler %+v, want %+v", scaling.Autoscaler, wantAutoscaler)
+	}
 	if r := scaling.Replicas; !r.Known || r.Initial != 2 || r.Max != 5 || r.Final != 5 {
 		t.Errorf("replicas %+v, want 2 .. 5", r)
 	}
@@ -203,6 +214,124 @@ func TestKubernetesAgainstRealAPIServer(t *testing.T) {
 	endS := end.Sub(start).Seconds()
 	if g.FromSeconds < tStop || g.FromSeconds > tStop+tol || g.ToSeconds != endS || g.Error == "" {
 		t.Errorf("gap %+v, want from the stop at %.2fs (within %.1fs) to the end at %.2fs, with an error", g, tStop, tol, endS)
+	}
+}
+
+// testHPAWithCPUTarget observes a Deployment scaled by a plain CPU HPA:
+// the report must carry the HPA's own settings, read from the API server.
+func testHPAWithCPUTarget(ctx context.Context, t *testing.T, kube *testenv.KubeServer, cs kubernetes.Interface) {
+	const name = "cpu-app"
+	createDeployment(ctx, t, cs, name, 1)
+	minR, target := int32(1), int32(70)
+	_, err := cs.AutoscalingV2().HorizontalPodAutoscalers(ns).Create(ctx, &autoscalingv2.HorizontalPodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: name},
+			MinReplicas:    &minR, MaxReplicas: 10,
+			Metrics: []autoscalingv2.MetricSpec{{
+				Type: autoscalingv2.ResourceMetricSourceType,
+				Resource: &autoscalingv2.ResourceMetricSource{Name: corev1.ResourceCPU, Target: autoscalingv2.MetricTarget{
+					Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &target,
+				}},
+			}},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := observe.Config{Kubernetes: &observe.KubernetesConfig{Namespace: ns, Deployment: name, HPA: name}}
+	cfg.ApplyDefaults()
+	o, err := observe.New(cfg, observe.Env{Kubeconfig: kube.AdminKubeconfig, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Check(ctx); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	runUntilReplicas(ctx, t, o)
+	_, scaling, _ := o.Result(nil)
+	want := &report.AutoscalerInfo{Kind: "hpa", Name: name, ScalesOn: []string{"cpu"}, CPUTargetRatio: 0.7, MinReplicas: 1, MaxReplicas: 10}
+	if !reflect.DeepEqual(scaling.Autoscaler, want) {
+		t.Fatalf("autoscaler %+v, want %+v", scaling.Autoscaler, want)
+	}
+}
+
+// testInCluster runs the source as it runs in a pod: no kubeconfig, the
+// service host and port in the environment, and the admin token, the
+// serving CA and the namespace in a service account directory.
+func testInCluster(ctx context.Context, t *testing.T, kube *testenv.KubeServer) {
+	u, err := url.Parse(kube.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for name, content := range map[string][]byte{
+		"token":     []byte(kube.AdminConfig.BearerToken),
+		"ca.crt":    kube.AdminConfig.TLSClientConfig.CAData,
+		"namespace": []byte(ns + "\n"),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	observe.SetServiceAccountDir(t, dir)
+	env := map[string]string{"KUBERNETES_SERVICE_HOST": u.Hostname(), "KUBERNETES_SERVICE_PORT": u.Port()}
+	// No namespace in the scenario: the pod's own, from the namespace file.
+	cfg := observe.Config{Kubernetes: &observe.KubernetesConfig{Deployment: deploy}}
+	cfg.ApplyDefaults()
+	o, err := observe.New(cfg, observe.Env{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Check(ctx); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	if v := runUntilReplicas(ctx, t, o); v != 2 {
+		t.Errorf("ready replicas %g, want the Deployment's 2", v)
+	}
+	_, _, sources := o.Result(nil)
+	wantDetail := fmt.Sprintf("deployment %s/%s on %s", ns, deploy, kube.URL)
+	if len(sources) != 1 || !sources[0].OK || !strings.HasPrefix(sources[0].Detail, wantDetail) {
+		t.Fatalf("sources %+v, want one healthy source with detail %q", sources, wantDetail)
+	}
+}
+
+// runUntilReplicas runs the observer until it has read the ready replicas,
+// and returns them.
+func runUntilReplicas(ctx context.Context, t *testing.T, o *observe.Observer) float64 {
+	t.Helper()
+	runCtx, stop := context.WithTimeout(ctx, 15*time.Second)
+	done := make(chan struct{})
+	go func() { o.Run(runCtx, time.Now()); close(done) }()
+	defer func() { stop(); <-done }()
+	for {
+		if v, ok := o.Last("replicas"); ok {
+			return v
+		}
+		select {
+		case <-runCtx.Done():
+			t.Fatal("no replica count read within 15 s")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func createDeployment(ctx context.Context, t *testing.T, cs kubernetes.Interface, name string, replicas int32) {
+	t.Helper()
+	labels := map[string]string{"app": name}
+	_, err := cs.AppsV1().Deployments(ns).Create(ctx, &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "app:1"}}},
+			},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
