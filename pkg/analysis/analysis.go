@@ -136,6 +136,16 @@ func OptionsFromReport(r *report.Report) Options {
 	return o
 }
 
+// OptionsFor picks the options of a run: the simulator's configuration
+// when the target was the built-in simulator (c non-nil), else the
+// autoscaler settings the report read from the cluster.
+func OptionsFor(r *report.Report, c *sim.Config) Options {
+	if c != nil {
+		return OptionsFromSim(c)
+	}
+	return OptionsFromReport(r)
+}
+
 // Analyze fills r.Scaling.Reaction and appends the findings to r.Diagnosis,
 // replacing those of an earlier Analyze. It reads the stages, the signals
 // and the scaling events; what it cannot derive it leaves at zero or nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/surge-sh/surge/pkg/report"
+	"github.com/surge-sh/surge/pkg/sim"
 )
 
 func TestOptionsFromReport(t *testing.T) {
@@ -137,5 +138,31 @@ func TestFindingsFromReportedAutoscaler(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestOptionsForPrefersTheSimulator(t *testing.T) {
+	cpuHPA := &report.AutoscalerInfo{Kind: "hpa", Name: "ai-inference", ScalesOn: []string{"cpu"}, CPUTargetRatio: 0.7, MaxReplicas: 10}
+	simCfg := &sim.Config{Autoscaler: sim.Autoscaler{Policy: sim.PolicyKEDA}}
+	tests := []struct {
+		name string
+		info *report.AutoscalerInfo
+		sim  *sim.Config
+		want Options
+	}{
+		{name: "simulator", info: cpuHPA, sim: simCfg, want: OptionsFromSim(simCfg)},
+		{name: "cluster", info: cpuHPA, want: Options{Autoscaler: "hpa-cpu", ScalingSignals: []string{"cpu"}, HPATargetCPU: 0.7, MaxReplicas: 10}},
+		{name: "neither", want: Options{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &report.Report{Scaling: report.Scaling{Autoscaler: tt.info}}
+			if got := OptionsFor(r, tt.sim); !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("OptionsFor = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	if got := OptionsFor(&report.Report{}, simCfg); got.Autoscaler != "keda" || got.MaxReplicas == 0 {
+		t.Fatalf("simulator options %+v, want KEDA with its default maximum", got)
 	}
 }
