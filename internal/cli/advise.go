@@ -104,7 +104,7 @@ func runAdvise(o *AdviseOptions) error {
 		simCfg = scn.Target.Sim
 	}
 	if r.Scaling.Reaction == nil {
-		analysis.Analyze(r, analysis.OptionsFromSim(simCfg))
+		analysis.Analyze(r, analysis.OptionsFor(r, simCfg))
 	}
 
 	ao := analysis.AdviseOptions{

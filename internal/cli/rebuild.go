@@ -101,7 +101,7 @@ func rebuildReport(dir string) (*report.Report, error) {
 	if tail != nil {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the results stream ends in a partial record (%v): the %d results before it are counted", tail, n))
 	}
-	analysis.Analyze(rep, analysis.OptionsFromSim(scn.Target.Sim))
+	analysis.Analyze(rep, analysis.OptionsFor(rep, scn.Target.Sim))
 	rep.Assertions, err = assert.Evaluate(scn.Assert, rep, nil)
 	if err != nil {
 		rep.Warnings = append(rep.Warnings, err.Error())

@@ -297,7 +297,7 @@ func (st *runState) run(ctx context.Context, baseline *report.Report, formats []
 	}
 	// Reaction figures and findings come before the assertions, which can
 	// read them (reaction.decision < 45s).
-	analysis.Analyze(rep, analysis.OptionsFromSim(scn.Target.Sim))
+	analysis.Analyze(rep, analysis.OptionsFor(rep, scn.Target.Sim))
 	assertErr := error(nil)
 	rep.Assertions, assertErr = assert.Evaluate(scn.Assert, rep, baseline)
 	st.mu.Lock()
