@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,10 +120,6 @@ type runState struct {
 func runScenario(ctx context.Context, o *RunOptions) error {
 	scn, err := scenario.LoadFile(o.File, scenario.Options{Set: o.Set})
 	if err != nil {
-		var se *scenario.Error
-		if errors.As(err, &se) {
-			return Invalid(err)
-		}
 		return Invalid(err)
 	}
 	sched, err := scn.Schedule()

@@ -173,7 +173,6 @@ type Targeter struct {
 	*KindMix
 	kinds  []compiled
 	feeder Feeder
-	seed   int64
 	getenv func(string) string
 	seq    atomic.Uint64
 	bufs   sync.Pool
@@ -190,7 +189,7 @@ func NewTargeter(kinds []Request, feeder Feeder, seed int64, getenv func(string)
 	if err != nil {
 		return nil, fmt.Errorf("targeter: %w", err)
 	}
-	t := &Targeter{KindMix: km, feeder: feeder, seed: seed, getenv: getenv}
+	t := &Targeter{KindMix: km, feeder: feeder, getenv: getenv}
 	t.bufs.New = func() any { return new(bytes.Buffer) }
 	for _, k := range kinds {
 		c := compiled{req: k, header: http.Header{}, theader: map[string]*template.Template{}}

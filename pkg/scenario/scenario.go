@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/surge-sh/surge/pkg/assert"
+	"github.com/surge-sh/surge/pkg/load"
 	"github.com/surge-sh/surge/pkg/observe"
 	"github.com/surge-sh/surge/pkg/sim"
 	"github.com/surge-sh/surge/pkg/units"
@@ -23,7 +24,6 @@ const (
 
 // Defaults applied to unset fields.
 const (
-	DefaultTimeout     = 30 * 1e9 // 30s, vegeta's own default
 	DefaultMaxInFlight = 10000
 	DefaultMethod      = "GET"
 	DefaultSimMethod   = "POST"
@@ -169,7 +169,7 @@ func (s *Scenario) ApplyDefaults() {
 		t.Method = DefaultMethod
 	}
 	if t.Timeout == 0 {
-		t.Timeout = units.Duration(DefaultTimeout)
+		t.Timeout = units.Duration(load.DefaultTimeout)
 	}
 	if t.KeepAlive == nil {
 		v := true
